@@ -1,0 +1,83 @@
+"""The model base class and the scalar types shared by all AIM kinds."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+
+class APIModel(BaseModel):
+    """Strict, closed, immutable: unknown fields are errors, values are never coerced."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        alias_generator=to_camel,
+        validate_default=False,
+    )
+
+    def to_api(self) -> dict[str, Any]:
+        """The object as the Kubernetes API writes it (camelCase, unset fields left out)."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+NonNegInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
+PositiveInt32 = Annotated[int, Field(ge=1, le=INT32_MAX)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+# The regular expression the CRDs use for resource.Quantity (int-or-string).
+QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
+    r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+_QUANTITY = re.compile(QUANTITY_PATTERN)
+
+
+def _validate_quantity(value: object) -> int | str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise PydanticCustomError(
+            "quantity_type",
+            "expected a Kubernetes quantity (a number or a string such as 10Gi, 500m)",
+        )
+    if isinstance(value, str) and not _QUANTITY.match(value):
+        raise PydanticCustomError(
+            "quantity_format",
+            f"{value!r} is not a Kubernetes quantity; write a number with an optional suffix "
+            "(Ki Mi Gi Ti Pi Ei, k M G T P E, m, or an exponent such as 1e3), e.g. 10Gi",
+        )
+    return value
+
+
+Quantity = Annotated[
+    int | str,
+    PlainValidator(_validate_quantity, json_schema_input_type=int | str),
+    PlainSerializer(lambda v: v, return_type=int | str),
+]
+
+# Kubernetes name rules (k8s.io/apimachinery/pkg/util/validation).
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# acceleratorModel / acceleratorPartitioningMode
+ACCELERATOR_NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"
+MODEL_ID = r"^[a-zA-Z0-9_-]+/[a-zA-Z0-9._-]+$"
+SOURCE_URI = r"^(hf|s3)://[^ \t\r\n]+$"
+
+# Human explanations for the patterns above, used in error messages.
+PATTERN_HELP: dict[str, str] = {
+    DNS1123_LABEL: "lowercase letters, digits and '-', starting and ending with a letter or digit",
+    DNS1123_SUBDOMAIN: "lowercase letters, digits, '-' and '.', starting and ending with a "
+    "letter or digit",
+    ACCELERATOR_NAME: "letters, digits, '.', '_' and '-', starting and ending with a letter or "
+    "digit (e.g. MI300X, CPX-NPS4)",
+    MODEL_ID: "an {org}/{name} identifier such as qwen/qwen3-32b-fp8",
+    SOURCE_URI: "an hf:// or s3:// URI without spaces, e.g. hf://Qwen/Qwen3-32B-FP8",
+}

@@ -1,0 +1,51 @@
+"""The `aimsync` command line (DESIGN.md §7). Commands are thin: they call the pipeline."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from aimsync import __version__
+from aimsync.cli.exit_codes import ExitCode
+from aimsync.cli.validate import validate_command
+
+
+class _Group(click.Group):
+    """Turns unexpected exceptions into one line (the traceback only with -v)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("aimsync: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            click.echo(
+                f"aimsync: internal error: {type(exc).__name__}: {exc} (run with -v for the "
+                "traceback, and please report it)",
+                err=True,
+            )
+            sys.exit(ExitCode.FAILURE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aimsync")
+@click.option("-v", "--verbose", is_flag=True, help="More output; tracebacks on internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """GitOps batch reconciler for AMD Inference Microservices (AIM) on Kubernetes."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+cli.add_command(validate_command)
+
+
+def main() -> None:
+    cli(prog_name="aimsync")

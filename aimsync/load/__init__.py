@@ -1,0 +1,1 @@
+"""Stage 1, load: read the repository's files into YAML documents with positions (file I/O)."""

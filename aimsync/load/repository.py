@@ -1,0 +1,119 @@
+"""Read a repository from disk: the settings file and every spec document (the I/O edge).
+
+Nothing here judges what a document means; that is the validate stage. Problems with the
+files themselves (unreadable, too large, not UTF-8, not YAML) become findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aimsync.findings import Findings, Location
+from aimsync.load.discovery import discover_spec_files
+from aimsync.load.yaml_reader import YamlDocument, YamlLimits, read_yaml_documents
+from aimsync.settings import SETTINGS_FILE, Settings
+
+
+class RepositoryNotFound(Exception):
+    """The path given is not a folder (a usage error, not a finding)."""
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    file: str  # relative to the repository root, POSIX separators
+    document: YamlDocument
+
+
+@dataclass
+class LoadedRepository:
+    root: Path
+    settings: Settings
+    documents: list[SourceDocument] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
+    files_read: int = 0
+
+
+def _decode(data: bytes, relative: str, findings: Findings) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        findings.error(
+            Location(relative, line, column),
+            f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); save "
+            "it as UTF-8",
+            rule="file.encoding",
+        )
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def read_file_documents(
+    path: Path, relative: str, max_bytes: int, findings: Findings, limits: YamlLimits
+) -> list[YamlDocument]:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            findings.error(
+                Location(relative),
+                f"file is {size} bytes; aimsync reads spec files of at most {max_bytes} bytes "
+                "(limits.maxFileBytes in aimsync.yaml)",
+                rule="file.too-large",
+            )
+            return []
+        data = path.read_bytes()
+    except OSError as exc:
+        findings.error(Location(relative), f"cannot read file: {exc.strerror}", rule="file.read")
+        return []
+    text = _decode(data, relative, findings)
+    if text is None:
+        return []
+    documents, problem = read_yaml_documents(text, limits)
+    if problem is not None:
+        findings.error(
+            Location(relative, problem.position.line, problem.position.column),
+            problem.message,
+            rule="file.yaml",
+        )
+    return documents
+
+
+def load_settings(root: Path, findings: Findings) -> Settings:
+    # Imported here: the settings schema messages come from the (pure) validate stage.
+    from aimsync.validate.settings import settings_from_document
+
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        return Settings()
+    documents = read_file_documents(
+        path, SETTINGS_FILE, Settings().limits.max_file_bytes, findings, YamlLimits()
+    )
+    return settings_from_document(documents, findings)
+
+
+def load_repository(root: Path) -> LoadedRepository:
+    if not root.is_dir():
+        raise RepositoryNotFound(f"{root} is not a folder")
+    findings = Findings()
+    settings = load_settings(root, findings)
+    loaded = LoadedRepository(root=root, settings=settings, findings=findings)
+    files, problems = discover_spec_files(
+        root, settings.exclude, settings.limits.max_files
+    )
+    for problem in problems:
+        findings.error(Location(problem.relative), problem.message, rule="file.discovery")
+    limits = YamlLimits()
+    for discovered in files:
+        loaded.files_read += 1
+        for document in read_file_documents(
+            discovered.absolute,
+            discovered.relative,
+            settings.limits.max_file_bytes,
+            findings,
+            limits,
+        ):
+            loaded.documents.append(SourceDocument(discovered.relative, document))
+    return loaded

@@ -1,0 +1,350 @@
+"""Safe YAML reading that keeps the position of every key.
+
+The reader builds plain Python values (dict, list, str, int, float, bool, None) from libyaml's
+event stream with an explicit stack, so that:
+
+- every mapping key and sequence item gets a `line:column` for error messages;
+- nesting depth and alias expansion are bounded before they can cost memory or time (an
+  "alias bomb" is refused as soon as its expanded size passes the limit);
+- only the YAML 1.2 core schema is understood: `yes`/`no`/`on`/`off` stay strings, and
+  application tags (`!!python/object`, `!Ref`) are refused instead of being constructed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+try:  # libyaml is much faster; the pure-Python parser gives the same events.
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.parser import Parser as _PyParser
+    from yaml.reader import Reader as _PyReader
+    from yaml.scanner import Scanner as _PyScanner
+
+    class _Parser(_PyReader, _PyScanner, _PyParser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            _PyReader.__init__(self, stream)
+            _PyScanner.__init__(self)
+            _PyParser.__init__(self)
+
+FieldKey = str | int
+FieldPath = tuple[FieldKey, ...]
+
+TAG_PREFIX = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{TAG_PREFIX}{t}" for t in ("str", "int", "float", "bool", "null")}
+_MAP_TAGS = {None, "!", f"{TAG_PREFIX}map"}
+_SEQ_TAGS = {None, "!", f"{TAG_PREFIX}seq"}
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT_DEC = re.compile(r"^[-+]?[0-9]+$")
+_INT_OCT = re.compile(r"^0o[0-7]+$")
+_INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_FLOAT_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    max_depth: int = 64
+    max_nodes_per_document: int = 50_000  # after alias expansion
+    max_documents_per_file: int = 1_000
+
+
+@dataclass
+class YamlDocument:
+    """One document of a file: its value and where each of its fields is written."""
+
+    index: int  # 0-based position of the document in its file
+    start: Position
+    value: object
+    positions: dict[FieldPath, Position] = field(default_factory=dict)
+
+    def position_of(self, path: FieldPath) -> tuple[Position, FieldPath]:
+        """The position of `path`, or of its nearest written ancestor (for missing fields)."""
+        for cut in range(len(path), 0, -1):
+            pos = self.positions.get(path[:cut])
+            if pos is not None:
+                return pos, path[:cut]
+        return self.start, ()
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    position: Position
+    message: str
+
+
+class _Abort(Exception):
+    def __init__(self, problem: YamlProblem) -> None:
+        self.problem = problem
+
+
+def _pos(mark: yaml.Mark) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def _resolve_plain(text: str, position: Position) -> object:
+    """A plain (unquoted, untagged) scalar under the YAML 1.2 core schema."""
+    if _NULL.match(text):
+        return None
+    if _BOOL.match(text):
+        return text.lower() == "true"
+    if _INT_DEC.match(text):
+        return int(text, 10)
+    if _INT_OCT.match(text):
+        return int(text[2:], 8)
+    if _INT_HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _FLOAT_SPECIAL.match(text):
+        raise _Abort(
+            YamlProblem(position, f"{text!r} (infinity or NaN) cannot be represented in JSON")
+        )
+    return text
+
+
+def _construct_tagged(tag: str, text: str, position: Position) -> object:
+    kind = tag[len(TAG_PREFIX) :]
+    if kind == "str":
+        return text
+    value = _resolve_plain(text, position)
+    expected: dict[str, type | tuple[type, ...]] = {
+        "int": int,
+        "float": (int, float),
+        "bool": bool,
+        "null": type(None),
+    }
+    wanted = expected[kind]
+    if isinstance(value, wanted) and not (kind in ("int", "float") and isinstance(value, bool)):
+        return float(value) if kind == "float" else value  # type: ignore[arg-type]
+    raise _Abort(YamlProblem(position, f"{text!r} is not a valid !!{kind} value"))
+
+
+@dataclass
+class _Frame:
+    container: dict[str, object] | list[object]
+    path: FieldPath
+    anchor: str | None
+    start: Position
+    nodes: int = 1
+    pending_key: str | None = None
+    pending_key_pos: Position | None = None
+    merges: list[dict[str, object]] = field(default_factory=list)
+
+
+class _DocumentBuilder:
+    def __init__(self, index: int, start: Position, limits: YamlLimits) -> None:
+        self.limits = limits
+        self.document = YamlDocument(index=index, start=start, value=None)
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[object, int]] = {}
+        self.nodes = 0
+        self.root_set = False
+
+    # -- adding values -------------------------------------------------------------------
+    def _count(self, n: int, position: Position) -> None:
+        self.nodes += n
+        if self.nodes > self.limits.max_nodes_per_document:
+            raise _Abort(
+                YamlProblem(
+                    position,
+                    f"document is too large: more than {self.limits.max_nodes_per_document} "
+                    "values after expanding aliases (an alias bomb?)",
+                )
+            )
+
+    def _child_path(self, position: Position) -> FieldPath:
+        """Path of the value about to be added; records its position."""
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.container, list):
+            path = (*top.path, len(top.container))
+            self.document.positions[path] = position
+            return path
+        assert top.pending_key is not None and top.pending_key_pos is not None
+        path = (*top.path, top.pending_key)
+        self.document.positions[path] = top.pending_key_pos
+        return path
+
+    def _attach(self, value: object, size: int, position: Position) -> None:
+        if not self.stack:
+            self.document.value = value
+            self.root_set = True
+            return
+        top = self.stack[-1]
+        top.nodes += size
+        if isinstance(top.container, list):
+            top.container.append(value)
+            return
+        key = top.pending_key
+        assert key is not None
+        top.pending_key = None
+        if key == "<<":
+            self._merge(top, value, position)
+            return
+        top.container[key] = value
+
+    def _merge(self, frame: _Frame, value: object, position: Position) -> None:
+        sources = value if isinstance(value, list) else [value]
+        for source in sources:
+            if not isinstance(source, dict):
+                raise _Abort(YamlProblem(position, "a merge key (<<) must refer to a mapping"))
+            frame.merges.append(source)
+
+    def _expects_key(self) -> bool:
+        return bool(
+            self.stack
+            and isinstance(self.stack[-1].container, dict)
+            and self.stack[-1].pending_key is None
+        )
+
+    def _set_key(self, key: str, position: Position) -> None:
+        top = self.stack[-1]
+        assert isinstance(top.container, dict)
+        if key in top.container:
+            first = self.document.positions.get((*top.path, key))
+            where = f" (first at line {first.line})" if first else ""
+            raise _Abort(YamlProblem(position, f"duplicate key {key!r}{where}"))
+        top.pending_key = key
+        top.pending_key_pos = position
+
+    # -- events --------------------------------------------------------------------------
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        position = _pos(event.start_mark)
+        if self._expects_key():
+            self._set_key(event.value, position)
+            return
+        tag = event.tag
+        if tag is None or tag == "!":
+            plain = event.implicit[0] and tag is None
+            value = _resolve_plain(event.value, position) if plain else event.value
+        elif tag in _SCALAR_TAGS:
+            value = _construct_tagged(tag, event.value, position)
+        else:
+            raise _Abort(YamlProblem(position, f"unsupported YAML tag {tag!r}"))
+        self._count(1, position)
+        self._child_path(position)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self._attach(value, 1, position)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        position = _pos(event.start_mark)
+        if event.anchor not in self.anchors:
+            raise _Abort(YamlProblem(position, f"unknown or recursive alias *{event.anchor}"))
+        value, size = self.anchors[event.anchor]
+        if self._expects_key():
+            if not isinstance(value, str):
+                raise _Abort(YamlProblem(position, "an alias used as a key must be a string"))
+            self._set_key(value, position)
+            return
+        self._count(size, position)
+        self._child_path(position)
+        self._attach(value, size, position)
+
+    def start_collection(self, event: yaml.CollectionStartEvent) -> None:
+        position = _pos(event.start_mark)
+        if self._expects_key():
+            raise _Abort(YamlProblem(position, "a mapping key must be a plain string"))
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+            raise _Abort(YamlProblem(position, f"unsupported YAML tag {event.tag!r}"))
+        if len(self.stack) >= self.limits.max_depth:
+            raise _Abort(
+                YamlProblem(
+                    position, f"nesting is deeper than {self.limits.max_depth} levels"
+                )
+            )
+        self._count(1, position)
+        path = self._child_path(position)
+        container: dict[str, object] | list[object] = {} if is_map else []
+        self.stack.append(_Frame(container, path, event.anchor, position))
+
+    def end_collection(self) -> None:
+        frame = self.stack.pop()
+        if isinstance(frame.container, dict):
+            for source in frame.merges:
+                for key, value in source.items():
+                    frame.container.setdefault(key, value)
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.container, frame.nodes)
+        self._attach(frame.container, frame.nodes, frame.start)
+
+
+def read_yaml_documents(
+    text: str, limits: YamlLimits | None = None
+) -> tuple[list[YamlDocument], YamlProblem | None]:
+    """All documents of `text`; on the first problem, the documents before it and the problem.
+
+    Empty documents (only comments, or a bare `---`) are dropped.
+    """
+    limits = limits or YamlLimits()
+    documents: list[YamlDocument] = []
+    parser = _Parser(text)
+    builder: _DocumentBuilder | None = None
+    index = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, yaml.DocumentStartEvent):
+                if index >= limits.max_documents_per_file:
+                    raise _Abort(
+                        YamlProblem(
+                            _pos(event.start_mark),
+                            f"more than {limits.max_documents_per_file} documents in one file",
+                        )
+                    )
+                builder = _DocumentBuilder(index, _pos(event.start_mark), limits)
+                index += 1
+            elif isinstance(event, yaml.DocumentEndEvent):
+                assert builder is not None
+                if builder.document.value is not None:
+                    documents.append(builder.document)
+                builder = None
+            elif isinstance(event, yaml.ScalarEvent):
+                assert builder is not None
+                builder.scalar(event)
+            elif isinstance(event, yaml.AliasEvent):
+                assert builder is not None
+                builder.alias(event)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                assert builder is not None
+                builder.start_collection(event)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                assert builder is not None
+                builder.end_collection()
+    except _Abort as abort:
+        return documents, abort.problem
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        position = _pos(mark) if mark is not None else Position(1, 1)
+        detail = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        return documents, YamlProblem(position, f"YAML syntax error: {detail}{context}")
+    except yaml.YAMLError as exc:  # reader errors without a mark (e.g. control characters)
+        return documents, YamlProblem(Position(1, 1), f"YAML error: {exc}")
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose is not None:
+            dispose()
+    return documents, None
+
+
+def is_finite_json(value: object) -> bool:
+    """Whether a float taken from YAML can be written as JSON (guard for callers)."""
+    return not isinstance(value, float) or math.isfinite(value)

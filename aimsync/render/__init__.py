@@ -1,0 +1,1 @@
+"""Stage 4, render: derive the Kubernetes objects the AIM operator would create (pure)."""

@@ -1,0 +1,1 @@
+"""Stage 3, resolve: pick a profile for every AIMService (pure)."""

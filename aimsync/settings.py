@@ -1,0 +1,58 @@
+"""Settings of one aimsync instance (`aimsync.yaml` at the repository root, all optional).
+
+DESIGN.md §6. Every setting has a default; the command line can override those a run needs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from aimsync.api.base import DNS1123_LABEL, APIModel, NonNegInt32, Quantity
+
+SETTINGS_FILE = "aimsync.yaml"
+DEFAULT_DOWNLOADER_IMAGE = "docker.io/amdenterpriseai/aim-artifact-downloader:0.2.5"
+
+Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
+
+
+class ObjectLocation(APIModel):
+    namespace: Namespace = "aimsync-system"
+    name: Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
+
+
+class PruneSettings(APIModel):
+    allow_empty: bool = False  # refuse to prune everything when the render is empty
+    shared_caches: bool = False  # never delete a Shared cache PVC unless told
+
+
+class GitSettings(APIModel):
+    author_name: str = "aimsync"
+    author_email: str = "aimsync@localhost"
+
+
+class LimitSettings(APIModel):
+    max_file_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
+    max_files: Annotated[int, Field(ge=1, le=1_000_000)] = 20_000
+
+
+class Settings(APIModel):
+    field_manager: Annotated[str, Field(min_length=1, max_length=128)] = "aimsync"
+    downloader_image: Annotated[str, Field(min_length=1)] = DEFAULT_DOWNLOADER_IMAGE
+    default_storage_class: str | None = None
+    # Size of a model source that gives none (the PVC of a cache must be sized).
+    default_cache_size: Quantity | None = None
+    pvc_headroom_percent: NonNegInt32 = 10
+    lock: ObjectLocation = ObjectLocation(name="aimsync-lock")
+    inventory: ObjectLocation = ObjectLocation(name="aimsync-inventory")
+    prune: PruneSettings = PruneSettings()
+    # Namespaces this instance owns; empty means every namespace in the repository.
+    namespaces: list[Namespace] = []
+    # Paths (globs, relative to the repository root) that are not read.
+    exclude: list[str] = []
+    git: GitSettings = GitSettings()
+    limits: LimitSettings = LimitSettings()
+
+    def owns_namespace(self, namespace: str) -> bool:
+        return not self.namespaces or namespace in self.namespaces

@@ -1,0 +1,88 @@
+"""The validated repository: every AIM object with where it was written.
+
+This is the plain-data hand-over between the validate stage and the stages after it
+(resolve, render, observe). Objects are immutable pydantic models; positions stay attached so
+later stages can still point at a file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMProfileCache, AIMService
+from aimsync.api.base import APIModel
+from aimsync.findings import Location
+from aimsync.load.yaml_reader import FieldKey, FieldPath, YamlDocument
+from aimsync.settings import Settings
+
+T = TypeVar("T", bound=APIModel)
+
+
+def format_field_path(path: FieldPath) -> str:
+    """('spec', 'modelSources', 0, 'sourceUri') -> 'spec.modelSources[0].sourceUri'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif out:
+            out += f".{part}"
+        else:
+            out = str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class SpecSource:
+    """Where a document was written: a file (relative to the repository root) and positions."""
+
+    file: str
+    document: YamlDocument
+
+    def location(self, *path: FieldKey) -> Location:
+        position, _ = self.document.position_of(tuple(path))
+        return Location(self.file, position.line, position.column)
+
+    @property
+    def start(self) -> Location:
+        return Location(self.file, self.document.start.line, self.document.start.column)
+
+
+@dataclass(frozen=True)
+class Spec(Generic[T]):
+    kind: AIMKind
+    name: str
+    namespace: str | None
+    source: SpecSource
+    obj: T
+
+    @property
+    def ref(self) -> str:
+        """How people name it: `AIMService ml-team/chat`, `AIMClusterProfile qwen`."""
+        scope = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind.value} {scope}{self.name}"
+
+
+NamespacedKey = tuple[str, str]  # (namespace, name)
+
+
+@dataclass
+class Specs:
+    settings: Settings = field(default_factory=Settings)
+    cluster_profiles: dict[str, Spec[AIMClusterProfile]] = field(default_factory=dict)
+    profiles: dict[NamespacedKey, Spec[AIMProfile]] = field(default_factory=dict)
+    caches: dict[NamespacedKey, Spec[AIMProfileCache]] = field(default_factory=dict)
+    services: dict[NamespacedKey, Spec[AIMService]] = field(default_factory=dict)
+
+    def namespaces(self) -> list[str]:
+        names = {ns for ns, _ in self.profiles} | {ns for ns, _ in self.caches}
+        names |= {ns for ns, _ in self.services}
+        return sorted(names)
+
+    def profiles_in(self, namespace: str) -> list[Spec[AIMProfile]]:
+        return [s for (ns, _), s in sorted(self.profiles.items()) if ns == namespace]
+
+    def count(self) -> int:
+        return (
+            len(self.cluster_profiles) + len(self.profiles) + len(self.caches) + len(self.services)
+        )

@@ -1,0 +1,119 @@
+"""Stage 2, validate: documents -> Specs, with every problem as a located finding (pure).
+
+An invalid repository never reaches the later stages: callers check `findings.has_errors`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aimsync.api import KIND_MODELS, AIMKind
+from aimsync.api.metadata import SERVER_SET_METADATA
+from aimsync.findings import Finding, Findings
+from aimsync.load.repository import LoadedRepository, SourceDocument
+from aimsync.settings import Settings
+from aimsync.specs import Spec, Specs, format_field_path
+from aimsync.validate.identity import IdentifiedDocument, identify
+from aimsync.validate.references import check_references
+from aimsync.validate.rules import document_rules
+from aimsync.validate.schema import validate_model
+
+
+@dataclass
+class ValidationResult:
+    specs: Specs
+    findings: Findings
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings.has_errors
+
+
+def _schema_input(identified: IdentifiedDocument) -> dict[str, object]:
+    """The document minus what the rules already reported as ignored."""
+    data = dict(identified.data)
+    data.pop("status", None)
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict):
+        data["metadata"] = {k: v for k, v in metadata.items() if k not in SERVER_SET_METADATA}
+    spec = data.get("spec")
+    if identified.kind is AIMKind.CLUSTER_PROFILE and isinstance(spec, dict):
+        data["spec"] = {k: v for k, v in spec.items() if k != "caching"}
+    return data
+
+
+def _validate_document(
+    identified: IdentifiedDocument, settings: Settings, findings: Findings
+) -> Spec[Any] | None:
+    source = identified.source
+    before = len(findings.errors)
+    for finding in document_rules(identified.kind, identified.data, settings):
+        findings.add(
+            Finding(
+                finding.severity,
+                source.location(*finding.path),
+                finding.message,
+                format_field_path(finding.path),
+                finding.rule,
+            )
+        )
+    obj, problems = validate_model(KIND_MODELS[identified.kind], _schema_input(identified))
+    for path, message, rule in problems:
+        findings.error(
+            source.location(*path), message, field=format_field_path(path), rule=rule
+        )
+    if obj is None or len(findings.errors) > before:
+        return None
+    return Spec(identified.kind, identified.name, identified.namespace, source, obj)
+
+
+def validate_documents(
+    documents: list[SourceDocument], settings: Settings, findings: Findings | None = None
+) -> ValidationResult:
+    findings = findings if findings is not None else Findings()
+    specs = Specs(settings=settings)
+    seen: dict[tuple[AIMKind, str | None, str], IdentifiedDocument] = {}
+    invalid: set[tuple[AIMKind, str | None, str]] = set()
+    for document in documents:
+        identified = identify(document, findings)
+        if identified is None:
+            continue
+        key = (identified.kind, identified.namespace, identified.name)
+        first = seen.get(key)
+        if first is not None:
+            scope = f"{identified.namespace}/" if identified.namespace else ""
+            findings.error(
+                identified.source.location("metadata", "name"),
+                f"{identified.kind.value} {scope}{identified.name} is defined twice: also at "
+                f"{first.source.location('metadata', 'name')}",
+                field="metadata.name",
+                rule="document.duplicate",
+            )
+            findings.error(
+                first.source.location("metadata", "name"),
+                f"{identified.kind.value} {scope}{identified.name} is defined twice: also at "
+                f"{identified.source.location('metadata', 'name')}",
+                field="metadata.name",
+                rule="document.duplicate",
+            )
+            continue
+        seen[key] = identified
+        spec = _validate_document(identified, settings, findings)
+        if spec is None:
+            invalid.add(key)
+            continue
+        if spec.kind is AIMKind.CLUSTER_PROFILE:
+            specs.cluster_profiles[spec.name] = spec
+        elif spec.kind is AIMKind.PROFILE:
+            specs.profiles[(spec.namespace, spec.name)] = spec
+        elif spec.kind is AIMKind.PROFILE_CACHE:
+            specs.caches[(spec.namespace, spec.name)] = spec
+        else:
+            specs.services[(spec.namespace, spec.name)] = spec
+    check_references(specs, findings, invalid)
+    return ValidationResult(specs, findings)
+
+
+def validate_repository(loaded: LoadedRepository) -> ValidationResult:
+    return validate_documents(loaded.documents, loaded.settings, loaded.findings)

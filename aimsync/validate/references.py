@@ -1,0 +1,160 @@
+"""Cross-reference checks that need no cluster (run once every object is schema-valid).
+
+A service's profile.name and a cache's profileName must name a profile that exists in the
+allowed scope; a selector that matches nothing is a warning; the InferenceService name derived
+from the service must fit (reference §3.1).
+"""
+
+from __future__ import annotations
+
+from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMService
+from aimsync.api.profile import AIMProfileSpecCommon
+from aimsync.findings import Findings
+from aimsync.render.naming import inference_service_name
+from aimsync.resolve.selector import DEFAULT_FLOOR, match_selector
+from aimsync.specs import Spec, Specs
+from aimsync.validate.schema import suggest
+
+
+def _find_profile(
+    specs: Specs, namespace: str, name: str
+) -> Spec[AIMProfile] | Spec[AIMClusterProfile] | None:
+    return specs.profiles.get((namespace, name)) or specs.cluster_profiles.get(name)
+
+
+def _not_found_hint(name: str, candidates: list[str]) -> str:
+    hint = suggest(name, candidates)
+    if hint:
+        return f"; did you mean {hint!r}?"
+    if candidates:
+        shown = ", ".join(sorted(candidates)[:8])
+        more = " ..." if len(candidates) > 8 else ""
+        return f"; profiles available here: {shown}{more}"
+    return "; no profiles are defined for it"
+
+
+InvalidKeys = set[tuple[AIMKind, str | None, str]]
+
+
+def _invalid_profile(invalid: InvalidKeys, namespace: str | None, name: str) -> bool:
+    """A reference to an object that exists but failed validation is not reported again."""
+    return (AIMKind.PROFILE, namespace, name) in invalid or (
+        AIMKind.CLUSTER_PROFILE,
+        None,
+        name,
+    ) in invalid
+
+
+def check_service(
+    spec: Spec[AIMService], specs: Specs, findings: Findings, invalid: InvalidKeys
+) -> None:
+    namespace = spec.namespace or ""
+    service = spec.obj.spec
+    try:
+        inference_service_name(spec.name, namespace)
+    except ValueError as exc:
+        findings.error(
+            spec.source.location("metadata", "namespace"),
+            str(exc),
+            field="metadata.namespace",
+            rule="aimsync.isvc-name-fits",
+        )
+    profile = service.profile
+    if profile is None:
+        return
+    if profile.name:
+        found = _find_profile(specs, namespace, profile.name)
+        if found is None and _invalid_profile(invalid, namespace, profile.name):
+            return
+        if found is None:
+            names = [n for ns, n in specs.profiles if ns == namespace] + list(
+                specs.cluster_profiles
+            )
+            findings.error(
+                spec.source.location("spec", "profile", "name"),
+                f"no AIMProfile or AIMClusterProfile named {profile.name!r} (looked in "
+                f"namespace {namespace} first, then cluster profiles)"
+                + _not_found_hint(profile.name, names),
+                field="spec.profile.name",
+                rule="ref.profile-not-found",
+            )
+        elif not found.obj.spec.is_deployable:
+            findings.error(
+                spec.source.location("spec", "profile", "name"),
+                f"{found.ref} is a base profile (no aimId and modelSources) and cannot be "
+                f"deployed; name a deployable profile ({found.source.start})",
+                field="spec.profile.name",
+                rule="ref.base-profile",
+            )
+        return
+    selector = profile.selector
+    if selector is None or any(kind is not AIMKind.PROFILE_CACHE and kind is not AIMKind.SERVICE
+                               for kind, _, _ in invalid):
+        return  # with invalid profiles around, "matches nothing" may be untrue
+    candidates: list[AIMProfileSpecCommon] = [
+        s.obj.spec for s in specs.profiles_in(namespace) if s.obj.spec.is_deployable
+    ] + [s.obj.spec for s in specs.cluster_profiles.values() if s.obj.spec.is_deployable]
+    verdicts = [match_selector(c, selector, DEFAULT_FLOOR) for c in candidates]
+    if any(v.matches for v in verdicts):
+        return
+    below_floor = sum(1 for v in verdicts if v.below_floor)
+    if below_floor:
+        message = (
+            f"spec.profile.selector matches {below_floor} profile(s), but all rank below the "
+            f"default minimum type {DEFAULT_FLOOR}, so none would be chosen; use a profile of "
+            "type optimized"
+        )
+    else:
+        message = (
+            "spec.profile.selector matches no deployable AIMProfile in namespace "
+            f"{namespace} and no AIMClusterProfile; the service will stay Pending"
+        )
+    findings.warning(
+        spec.source.location("spec", "profile", "selector"),
+        message,
+        field="spec.profile.selector",
+        rule="ref.selector-matches-nothing",
+    )
+
+
+def check_references(specs: Specs, findings: Findings, invalid: InvalidKeys) -> None:
+    for spec in specs.services.values():
+        check_service(spec, specs, findings, invalid)
+    for cache in specs.caches.values():
+        namespace = cache.namespace or ""
+        target = cache.obj.spec
+        found: Spec[AIMProfile] | Spec[AIMClusterProfile] | None
+        if target.profile_scope == "Cluster":
+            found = specs.cluster_profiles.get(target.profile_name)
+            scope_text = "no AIMClusterProfile"
+            names = list(specs.cluster_profiles)
+        else:
+            found = specs.profiles.get((namespace, target.profile_name))
+            scope_text = f"no AIMProfile in namespace {namespace}"
+            names = [n for ns, n in specs.profiles if ns == namespace]
+        if found is None and _invalid_profile(invalid, namespace, target.profile_name):
+            continue
+        if found is None:
+            findings.error(
+                cache.source.location("spec", "profileName"),
+                f"{scope_text} named {target.profile_name!r} (profileScope: "
+                f"{target.profile_scope})" + _not_found_hint(target.profile_name, names),
+                field="spec.profileName",
+                rule="ref.cache-profile-not-found",
+            )
+        elif not found.obj.spec.model_sources:
+            findings.error(
+                cache.source.location("spec", "profileName"),
+                f"{found.ref} has no modelSources: there is nothing to cache",
+                field="spec.profileName",
+                rule="ref.cache-nothing-to-cache",
+            )
+    for profile in specs.profiles.values():
+        caching = profile.obj.spec.caching
+        if caching and caching.enabled and not profile.obj.spec.model_sources:
+            findings.warning(
+                profile.source.location("spec", "caching", "enabled"),
+                "caching.enabled has no effect: the profile has no modelSources to cache",
+                field="spec.caching.enabled",
+                rule="ref.caching-without-sources",
+            )

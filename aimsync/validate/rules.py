@@ -1,0 +1,353 @@
+"""Kind-level rules: the CRDs' CEL rules, what aimsync does not implement, and metadata.
+
+Rules read the raw document (plain dicts and lists), so they run even when the schema found
+other problems in the same object: one run reports everything. They only look at values of
+the right type; wrong types are the schema's to report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from aimsync.api.kinds import AIMKind
+from aimsync.api.metadata import SERVER_SET_METADATA, check_label_value, check_qualified_key
+from aimsync.findings import Severity
+from aimsync.load.yaml_reader import FieldPath
+from aimsync.settings import Settings
+
+# Gateway API Duration (GEP-2257), as in the HTTPRoute CRD.
+GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
+KSERVE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class RuleFinding:
+    path: FieldPath
+    message: str
+    rule: str
+    severity: Severity = Severity.ERROR
+
+
+def _get(data: object, *path: str) -> object:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _has(data: object, *path: str) -> bool:
+    """CEL has(): the field is present (null counts as absent, as after JSON decoding)."""
+    return _get(data, *path) is not None
+
+
+def _nonempty(data: object, *path: str) -> bool:
+    value = _get(data, *path)
+    return value is not None and (not isinstance(value, (str, list, dict)) or len(value) > 0)
+
+
+def metadata_rules(data: dict[str, object]) -> Iterator[RuleFinding]:
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        return
+    for key in SERVER_SET_METADATA:
+        if key in metadata:
+            yield RuleFinding(
+                ("metadata", key),
+                f"metadata.{key} is set by the API server; aimsync ignores it here "
+                "(remove it from the file)",
+                "metadata.server-set",
+                Severity.WARNING,
+            )
+    for group in ("labels", "annotations"):
+        entries = metadata.get(group)
+        if not isinstance(entries, dict):
+            continue
+        singular = group[:-1]
+        for key, value in entries.items():
+            problem = check_qualified_key(key)
+            if problem:
+                yield RuleFinding(
+                    ("metadata", group, key), f"invalid {singular} {problem}", f"metadata.{group}"
+                )
+            if group == "labels" and isinstance(value, str):
+                problem = check_label_value(value)
+                if problem:
+                    yield RuleFinding(
+                        ("metadata", group, key), f"invalid {problem}", "metadata.labels"
+                    )
+
+
+def _source_size_rules(
+    sources: object, base: FieldPath, settings: Settings
+) -> Iterator[RuleFinding]:
+    if settings.default_cache_size is not None or not isinstance(sources, list):
+        return
+    for index, source in enumerate(sources):
+        if isinstance(source, dict) and source.get("size") is None:
+            yield RuleFinding(
+                (*base, index),
+                "size is missing: aimsync must size the cache volume of every model source; "
+                "set size (e.g. size: 70Gi) or defaultCacheSize in aimsync.yaml",
+                "aimsync.source-size",
+            )
+
+
+def profile_rules(
+    data: dict[str, object], kind: AIMKind, settings: Settings
+) -> Iterator[RuleFinding]:
+    spec = data.get("spec")
+    if not isinstance(spec, dict):
+        return
+    has_aim_id = _nonempty(spec, "aimId")
+    has_sources = _nonempty(spec, "modelSources")
+    if has_aim_id != has_sources:
+        where: FieldPath = ("spec", "aimId") if has_aim_id else ("spec", "modelSources")
+        yield RuleFinding(
+            where if _has(spec, where[1]) else ("spec",),
+            "spec.aimId and spec.modelSources must both be set (deployable profile) or both be "
+            "empty (base profile)",
+            "cel.profile-aimid-modelsources",
+        )
+    mode = spec.get("acceleratorPartitioningMode")
+    if spec.get("acceleratorType") == "cpu" and isinstance(mode, str) and mode not in (
+        "",
+        "unpartitioned",
+    ):
+        yield RuleFinding(
+            ("spec", "acceleratorPartitioningMode"),
+            "acceleratorPartitioningMode must be 'unpartitioned' (or unset) when acceleratorType "
+            "is cpu",
+            "cel.profile-cpu-unpartitioned",
+        )
+    if kind is AIMKind.CLUSTER_PROFILE and "caching" in spec:
+        yield RuleFinding(
+            ("spec", "caching"),
+            "AIMClusterProfile has no caching field (caches are namespaced); set caching on an "
+            "AIMProfile or write an AIMProfileCache with profileScope: Cluster",
+            "aimsync.cluster-profile-caching",
+        )
+    if has_aim_id and has_sources:
+        yield from _source_size_rules(spec.get("modelSources"), ("spec", "modelSources"), settings)
+
+
+# AIMService fields aimsync does not implement, with what to do instead.
+UNSUPPORTED_SERVICE_FIELDS = {
+    "model": "profiles written in Git carry no source-model labels, so a model reference "
+    "cannot select them; use spec.profile.name or spec.profile.selector.aimId",
+    "adapters": "LoRA adapters are not implemented; serve the merged model through a profile",
+    "adapterRuntime": "LoRA adapters are not implemented",
+    "autoScaling": "KEDA autoscaling is not implemented; use replicas, or minReplicas and "
+    "maxReplicas with an external autoscaler",
+}
+
+
+def service_rules(data: dict[str, object], settings: Settings) -> Iterator[RuleFinding]:
+    name = _get(data, "metadata", "name")
+    if isinstance(name, str) and name and not KSERVE_NAME.match(name[0]):
+        yield RuleFinding(
+            ("metadata", "name"),
+            f"AIMService name {name!r} must start with a lowercase letter: it becomes the "
+            "name of a KServe InferenceService",
+            "aimsync.service-name-letter",
+        )
+    spec = data.get("spec")
+    if not isinstance(spec, dict):
+        return
+    for field, why in UNSUPPORTED_SERVICE_FIELDS.items():
+        if _nonempty(spec, field):
+            yield RuleFinding(
+                ("spec", field), f"spec.{field} is not supported by aimsync: {why}",
+                "aimsync.unsupported",
+            )
+    if spec.get("adapterMode") == "dynamic":
+        yield RuleFinding(
+            ("spec", "adapterMode"),
+            "adapterMode dynamic is not supported by aimsync: LoRA adapters are not implemented; "
+            "remove adapterMode (the default is static)",
+            "aimsync.unsupported",
+        )
+    runtime_config = spec.get("runtimeConfigName")
+    if isinstance(runtime_config, str) and runtime_config not in ("", "default"):
+        yield RuleFinding(
+            ("spec", "runtimeConfigName"),
+            f"runtimeConfigName {runtime_config!r} is not supported by aimsync: runtime configs "
+            "are not read; use aimsync.yaml settings and the AIMService fields (storage, "
+            "routing, env), and leave runtimeConfigName empty or 'default'",
+            "aimsync.unsupported",
+        )
+    if _has(spec, "template"):
+        yield RuleFinding(
+            ("spec", "template"),
+            "spec.template is not supported on v1alpha2; use spec.profile",
+            "cel.service-no-template",
+        )
+    if _has(spec, "overrides"):
+        yield RuleFinding(
+            ("spec", "overrides"),
+            "spec.overrides is not supported on v1alpha2; use spec.profileOverrides",
+            "cel.service-no-overrides",
+        )
+    if _has(spec, "profileOverrides") and not _has(spec, "profile"):
+        yield RuleFinding(
+            ("spec", "profileOverrides"),
+            "spec.profileOverrides requires spec.profile to be set",
+            "cel.service-overrides-need-profile",
+        )
+    if not _has(spec, "model") and not _has(spec, "profile"):
+        yield RuleFinding(
+            ("spec",),
+            "spec.profile is required: name a profile (spec.profile.name) or select one "
+            "(spec.profile.selector)",
+            "cel.service-model-or-profile",
+        )
+    profile = spec.get("profile")
+    if isinstance(profile, dict):
+        yield from _profile_reference_rules(profile, spec)
+    overrides = spec.get("profileOverrides")
+    if isinstance(overrides, dict):
+        mode = overrides.get("acceleratorPartitioningMode")
+        if isinstance(mode, str) and mode and not _has(overrides, "acceleratorCount"):
+            yield RuleFinding(
+                ("spec", "profileOverrides", "acceleratorPartitioningMode"),
+                "acceleratorCount must be specified together with any "
+                "acceleratorPartitioningMode override; partition mode changes the per-unit "
+                "interpretation of acceleratorCount",
+                "cel.service-partition-needs-count",
+            )
+        yield from _source_size_rules(
+            overrides.get("modelSources"), ("spec", "profileOverrides", "modelSources"), settings
+        )
+    yield from _replica_rules(spec)
+    yield from _routing_rules(spec)
+    if _has(spec, "cacheModel"):
+        yield RuleFinding(
+            ("spec", "cacheModel"),
+            "spec.cacheModel is deprecated and has no effect: caching is decided by the "
+            "profile's modelSources; use spec.caching.mode to choose Shared or Dedicated",
+            "deprecated.cache-model",
+            Severity.WARNING,
+        )
+    storage = spec.get("storage")
+    if isinstance(storage, dict):
+        for field in ("adapterDiskSize", "adapterDiskStorageClassName"):
+            if _has(storage, field):
+                yield RuleFinding(
+                    ("spec", "storage", field),
+                    f"spec.storage.{field} has no effect: LoRA adapters are not implemented by "
+                    "aimsync",
+                    "aimsync.no-effect",
+                    Severity.WARNING,
+                )
+
+
+def _profile_reference_rules(
+    profile: dict[str, object], spec: dict[str, object]
+) -> Iterator[RuleFinding]:
+    has_name = _has(profile, "name")
+    selector = profile.get("selector")
+    if has_name and selector is not None:
+        yield RuleFinding(
+            ("spec", "profile", "selector"),
+            "spec.profile.name and spec.profile.selector are mutually exclusive; keep one",
+            "cel.profile-name-xor-selector",
+        )
+    elif not has_name and selector is None:
+        yield RuleFinding(
+            ("spec", "profile"),
+            "spec.profile must set name or selector",
+            "cel.profile-name-or-selector",
+        )
+    if not isinstance(selector, dict):
+        return
+    role = selector.get("role")
+    if isinstance(role, str) and role != "deployable":
+        yield RuleFinding(
+            ("spec", "profile", "selector", "role"),
+            "spec.profile.selector.role on v1alpha2 may only be omitted or set to deployable; "
+            "base is reserved for AIMProfileSet selectors",
+            "cel.selector-role",
+        )
+    if _has(selector, "modelRef"):
+        yield RuleFinding(
+            ("spec", "profile", "selector", "modelRef"),
+            "spec.profile.selector.modelRef is not supported by aimsync: profiles written in "
+            "Git carry no source-model labels, so modelRef can never match; use "
+            "selector.aimId",
+            "aimsync.unsupported",
+        )
+    if not _has(selector, "aimId") and not _has(selector, "modelRef") and not _has(
+        spec, "model"
+    ):
+        yield RuleFinding(
+            ("spec", "profile", "selector"),
+            "spec.profile.selector must narrow on aimId (e.g. aimId: qwen/qwen3-32b)",
+            "cel.selector-must-narrow",
+        )
+
+
+def _replica_rules(spec: dict[str, object]) -> Iterator[RuleFinding]:
+    low, high = spec.get("minReplicas"), spec.get("maxReplicas")
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
+    if ints and low > high:  # type: ignore[operator]
+        yield RuleFinding(
+            ("spec", "minReplicas"),
+            f"minReplicas ({low}) must be less than or equal to maxReplicas ({high})",
+            "cel.service-min-le-max",
+        )
+    if low == 0 and not isinstance(low, bool):
+        yield RuleFinding(
+            ("spec", "minReplicas"),
+            "minReplicas 0 (scale to zero) is not supported by aimsync: it needs KEDA "
+            "autoscaling and routing; use minReplicas of at least 1",
+            "aimsync.unsupported",
+        )
+    if _has(spec, "replicas") and (low is not None or high is not None):
+        yield RuleFinding(
+            ("spec", "replicas"),
+            "replicas is ignored when minReplicas or maxReplicas is set (the autoscaler "
+            "decides between them); remove one of the two",
+            "aimsync.replicas-ignored",
+            Severity.WARNING,
+        )
+
+
+def _routing_rules(spec: dict[str, object]) -> Iterator[RuleFinding]:
+    routing = spec.get("routing")
+    if not isinstance(routing, dict):
+        return
+    if routing.get("enabled") is True and not _has(routing, "gatewayRef"):
+        yield RuleFinding(
+            ("spec", "routing", "enabled"),
+            "routing is enabled but spec.routing.gatewayRef is not set; aimsync has no runtime "
+            "config to take a gateway from, so name the Gateway here",
+            "aimsync.routing-needs-gateway",
+        )
+    timeout = routing.get("requestTimeout")
+    if isinstance(timeout, str) and not GATEWAY_DURATION.match(timeout):
+        yield RuleFinding(
+            ("spec", "routing", "requestTimeout"),
+            f"requestTimeout {timeout!r} is not a Gateway API duration: write up to four "
+            "number+unit pairs with units h, m, s or ms, e.g. 30s or 1m30s",
+            "aimsync.request-timeout",
+        )
+
+
+def document_rules(
+    kind: AIMKind, data: dict[str, object], settings: Settings
+) -> Iterator[RuleFinding]:
+    yield from metadata_rules(data)
+    if "status" in data:
+        yield RuleFinding(
+            ("status",),
+            "status is ignored in a spec file: aimsync computes status and writes it under "
+            "status/; remove it",
+            "document.status-ignored",
+            Severity.WARNING,
+        )
+    if kind in (AIMKind.PROFILE, AIMKind.CLUSTER_PROFILE):
+        yield from profile_rules(data, kind, settings)
+    elif kind is AIMKind.SERVICE:
+        yield from service_rules(data, settings)
