@@ -48,9 +48,9 @@ class Settings(APIModel):
     inventory: ObjectLocation = ObjectLocation(name="aimsync-inventory")
     prune: PruneSettings = PruneSettings()
     # Namespaces this instance owns; empty means every namespace in the repository.
-    namespaces: list[Namespace] = []
+    namespaces: list[Namespace] = Field(default_factory=list)
     # Paths (globs, relative to the repository root) that are not read.
-    exclude: list[str] = []
+    exclude: list[str] = Field(default_factory=list)
     git: GitSettings = GitSettings()
     limits: LimitSettings = LimitSettings()
 

@@ -8,7 +8,7 @@ later stages can still point at a file and line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMProfileCache, AIMService
 from aimsync.api.base import APIModel
@@ -73,6 +73,17 @@ class Specs:
     profiles: dict[NamespacedKey, Spec[AIMProfile]] = field(default_factory=dict)
     caches: dict[NamespacedKey, Spec[AIMProfileCache]] = field(default_factory=dict)
     services: dict[NamespacedKey, Spec[AIMService]] = field(default_factory=dict)
+
+    def add(self, spec: Spec[Any]) -> None:
+        key = (spec.namespace or "", spec.name)
+        if spec.kind is AIMKind.CLUSTER_PROFILE:
+            self.cluster_profiles[spec.name] = spec
+        elif spec.kind is AIMKind.PROFILE:
+            self.profiles[key] = spec
+        elif spec.kind is AIMKind.PROFILE_CACHE:
+            self.caches[key] = spec
+        else:
+            self.services[key] = spec
 
     def namespaces(self) -> list[str]:
         names = {ns for ns, _ in self.profiles} | {ns for ns, _ in self.caches}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from aimsync.api.base import APIModel
 from aimsync.api.profile import AIMClusterProfile, AIMProfile
@@ -14,7 +14,7 @@ AIM_VERSION = "v1alpha2"
 AIM_API_VERSION = f"{AIM_GROUP}/{AIM_VERSION}"
 
 
-class AIMKind(str, Enum):
+class AIMKind(StrEnum):
     CLUSTER_PROFILE = "AIMClusterProfile"
     PROFILE = "AIMProfile"
     PROFILE_CACHE = "AIMProfileCache"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from aimsync.api.base import APIModel
 from aimsync.api.common import NamespaceName, ObjectName
 

@@ -30,7 +30,9 @@ Metric = Literal["latency", "throughput"]
 Precision = Literal["fp4", "fp8", "fp16", "fp32", "bf16", "int4", "int8"]
 ProfileType = Literal["optimized", "general", "preview", "unoptimized"]
 AcceleratorType = Literal["gpu", "cpu"]
-ProfileStatusValue = Literal["Pending", "Progressing", "Ready", "Degraded", "Failed", "NotAvailable"]
+ProfileStatusValue = Literal[
+    "Pending", "Progressing", "Ready", "Degraded", "Failed", "NotAvailable"
+]
 AcceleratorName = Annotated[str, Field(max_length=63, pattern=ACCELERATOR_NAME)]
 EnvList = Annotated[list[EnvVar], AfterValidator(unique_env_names)]
 

@@ -23,7 +23,7 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("aimsync: interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
             click.echo(

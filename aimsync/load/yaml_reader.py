@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import yaml
 
 try:  # libyaml is much faster; the pure-Python parser gives the same events.
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.parser import Parser as _PyParser
     from yaml.reader import Reader as _PyReader
@@ -90,8 +90,10 @@ class _Abort(Exception):
         self.problem = problem
 
 
-def _pos(mark: yaml.Mark) -> Position:
-    return Position(mark.line + 1, mark.column + 1)
+def _pos(mark: object) -> Position:
+    line = getattr(mark, "line", 0)
+    column = getattr(mark, "column", 0)
+    return Position(line + 1, column + 1)
 
 
 def _resolve_plain(text: str, position: Position) -> object:

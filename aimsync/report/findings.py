@@ -33,7 +33,9 @@ def format_text(findings: Findings, files_read: int) -> str:
         if current is not None and finding.location.path != current:
             lines.append("")
         current = finding.location.path
-        field = f"{finding.field}: " if finding.field else ""
+        # Messages that already name their field are not prefixed with it again.
+        named = not finding.field or finding.message.startswith(finding.field)
+        field = "" if named else f"{finding.field}: "
         lines.append(f"{finding.location}: {finding.severity.value}: {field}{finding.message}")
     if lines:
         lines.append("")
@@ -65,7 +67,8 @@ def format_github(findings: Findings) -> str:
     for f in findings.sorted():
         command = "error" if f.is_error else "warning"
         title = f"aimsync {f.rule}" if f.rule else "aimsync"
-        message = f"{f.field}: {f.message}" if f.field else f.message
+        named = not f.field or f.message.startswith(f.field)
+        message = f.message if named else f"{f.field}: {f.message}"
         lines.append(
             f"::{command} file={_escape_property(f.location.path)},line={f.location.line},"
             f"col={f.location.column},title={_escape_property(title)}::{_escape_data(message)}"

@@ -103,14 +103,7 @@ def validate_documents(
         if spec is None:
             invalid.add(key)
             continue
-        if spec.kind is AIMKind.CLUSTER_PROFILE:
-            specs.cluster_profiles[spec.name] = spec
-        elif spec.kind is AIMKind.PROFILE:
-            specs.profiles[(spec.namespace, spec.name)] = spec
-        elif spec.kind is AIMKind.PROFILE_CACHE:
-            specs.caches[(spec.namespace, spec.name)] = spec
-        else:
-            specs.services[(spec.namespace, spec.name)] = spec
+        specs.add(spec)
     check_references(specs, findings, invalid)
     return ValidationResult(specs, findings)
 

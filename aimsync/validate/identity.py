@@ -160,6 +160,8 @@ def identify(document: SourceDocument, findings: Findings) -> IdentifiedDocument
         )
         return None
     if declared and from_folder and declared != from_folder:
+        # Reported, and validation goes on with the declared namespace so that the
+        # document's other problems are reported in the same run.
         findings.error(
             source.location("metadata", "namespace"),
             f"metadata.namespace is {declared!r} but the file is in the folder of namespace "
@@ -167,7 +169,6 @@ def identify(document: SourceDocument, findings: Findings) -> IdentifiedDocument
             field="metadata.namespace",
             rule="namespace.contradicts-folder",
         )
-        return None
     namespace = declared or from_folder
     if not namespace:
         findings.error(

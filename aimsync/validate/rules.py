@@ -104,9 +104,9 @@ def profile_rules(
     has_aim_id = _nonempty(spec, "aimId")
     has_sources = _nonempty(spec, "modelSources")
     if has_aim_id != has_sources:
-        where: FieldPath = ("spec", "aimId") if has_aim_id else ("spec", "modelSources")
+        field = "aimId" if has_aim_id else "modelSources"
         yield RuleFinding(
-            where if _has(spec, where[1]) else ("spec",),
+            ("spec", field) if _has(spec, field) else ("spec",),
             "spec.aimId and spec.modelSources must both be set (deployable profile) or both be "
             "empty (base profile)",
             "cel.profile-aimid-modelsources",

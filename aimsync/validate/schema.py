@@ -138,13 +138,13 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
     if kind == "list_type":
         return f"expected a list, got {describe_value(value)}"
     if kind == "literal_error":
-        allowed = _literal_values(str(ctx.get("expected", "")))
+        choices = _literal_values(str(ctx.get("expected", "")))
         shown = describe_value(value)
-        hint = suggest(str(value), allowed) if isinstance(value, str) else None
+        hint = suggest(str(value), choices) if isinstance(value, str) else None
         did_you_mean = f" (did you mean {hint!r}?)" if hint and hint != value else ""
-        if len(allowed) == 1:
-            return f"{shown} is not allowed; it must be {allowed[0]!r}{did_you_mean}"
-        return f"{shown} is not allowed; allowed values: {', '.join(allowed)}{did_you_mean}"
+        if len(choices) == 1:
+            return f"{shown} is not allowed; it must be {choices[0]!r}{did_you_mean}"
+        return f"{shown} is not allowed; allowed values: {', '.join(choices)}{did_you_mean}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         help_text = PATTERN_HELP.get(pattern)
