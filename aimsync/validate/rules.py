@@ -19,7 +19,6 @@ from aimsync.settings import Settings
 
 # Gateway API Duration (GEP-2257), as in the HTTPRoute CRD.
 GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
-KSERVE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,8 @@ UNSUPPORTED_SERVICE_FIELDS = {
 
 def service_rules(data: dict[str, object], settings: Settings) -> Iterator[RuleFinding]:
     name = _get(data, "metadata", "name")
-    if isinstance(name, str) and name and not KSERVE_NAME.match(name[0]):
+    # Only the first character: the rest is the DNS-label rule's to report.
+    if isinstance(name, str) and name[:1].isdigit():
         yield RuleFinding(
             ("metadata", "name"),
             f"AIMService name {name!r} must start with a lowercase letter: it becomes the "
