@@ -336,7 +336,12 @@ def read_yaml_documents(
         mark = exc.problem_mark or exc.context_mark
         position = _pos(mark) if mark is not None else Position(1, 1)
         detail = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
+        context = ""
+        if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
+            start = _pos(exc.context_mark)
+            context = f" ({exc.context} that starts at line {start.line}, column {start.column})"
+        elif exc.context:
+            context = f" ({exc.context})"
         return documents, YamlProblem(position, f"YAML syntax error: {detail}{context}")
     except yaml.YAMLError as exc:  # reader errors without a mark (e.g. control characters)
         return documents, YamlProblem(Position(1, 1), f"YAML error: {exc}")

@@ -185,9 +185,22 @@ def validate_model(
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
         problems = []
-        for error in exc.errors(include_url=False):
+        # A misspelt key shows up twice: as unknown, and its real name as missing. The
+        # "did you mean" of the unknown key says it all, so the missing one is dropped.
+        suggested = set()
+        for error in errors:
+            if error["type"] == "extra_forbidden":
+                loc = _clean_loc(tuple(error["loc"]))
+                parent = model_at(model, loc[:-1])
+                hint = suggest(str(loc[-1]), allowed_fields(parent)) if parent else None
+                if hint:
+                    suggested.add((*loc[:-1], hint))
+        for error in errors:
             path = _clean_loc(tuple(error["loc"]))
+            if error["type"] == "missing" and path in suggested:
+                continue
             problems.append((path, _message(error, model), f"schema.{error['type']}"))
         return None, problems
 
