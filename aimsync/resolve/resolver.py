@@ -1,0 +1,220 @@
+"""Profile resolution for every AIMService (reference §2; DESIGN.md §3.1).
+
+By name: namespace AIMProfile first, then AIMClusterProfile. By selector: exact filters and the
+type floor, namespace candidates beat cluster candidates, the ranking, then the first candidate
+with the best status. Every decision is recorded so that `aimsync explain` can show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aimsync.api import AIMService
+from aimsync.api.profile import AIMProfileSpecCommon
+from aimsync.resolve.facts import ClusterFacts
+from aimsync.resolve.profile_status import ProfileStatus, compute_profile_status
+from aimsync.resolve.ranking import (
+    RankedProfile,
+    deciding_tier,
+    pick_best_status,
+    rank,
+)
+from aimsync.resolve.selector import DEFAULT_FLOOR, match_selector
+from aimsync.specs import NamespacedKey, Spec, Specs
+
+NAMESPACE = "Namespace"
+CLUSTER = "Cluster"
+
+
+@dataclass(frozen=True)
+class ProfileRef:
+    name: str
+    scope: str  # Namespace | Cluster
+    namespace: str | None  # for Namespace scope
+
+    @property
+    def kind(self) -> str:
+        return "AIMProfile" if self.scope == NAMESPACE else "AIMClusterProfile"
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+@dataclass(frozen=True)
+class CandidateVerdict:
+    ref: ProfileRef
+    kept: bool
+    reason: str  # why dropped, or "kept"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome for one service: a profile, or the operator's reason why not."""
+
+    service: NamespacedKey
+    profile: ProfileRef | None
+    spec: AIMProfileSpecCommon | None
+    status: ProfileStatus | None
+    reason: str  # ProfileResolved | ProfileNotFound | BaseProfile | ProfileNotReady
+    message: str
+    shape: str  # "name" | "selector"
+    candidates: tuple[CandidateVerdict, ...] = ()
+    ranking: tuple[RankedProfile, ...] = ()
+    deciding: tuple[tuple[str, str], ...] = ()  # (runner-up, tier the winner won on)
+    ambiguous_with: tuple[str, ...] = ()
+
+    @property
+    def resolved(self) -> bool:
+        return self.reason == "ProfileResolved"
+
+
+@dataclass
+class ProfileStatuses:
+    """Status of every profile of the repository under the given facts (computed once)."""
+
+    facts: ClusterFacts
+    by_ref: dict[ProfileRef, ProfileStatus] = field(default_factory=dict)
+
+    @staticmethod
+    def compute(specs: Specs, facts: ClusterFacts) -> ProfileStatuses:
+        statuses = ProfileStatuses(facts)
+        for name, cluster in specs.cluster_profiles.items():
+            statuses.by_ref[ProfileRef(name, CLUSTER, None)] = compute_profile_status(
+                cluster.obj.spec, facts
+            )
+        for (namespace, name), profile in specs.profiles.items():
+            statuses.by_ref[ProfileRef(name, NAMESPACE, namespace)] = compute_profile_status(
+                profile.obj.spec, facts
+            )
+        return statuses
+
+
+def _result(
+    service: Spec[AIMService],
+    ref: ProfileRef | None,
+    spec: AIMProfileSpecCommon | None,
+    statuses: ProfileStatuses,
+    shape: str,
+    **extra: object,
+) -> Resolution:
+    key = (service.namespace or "", service.name)
+    if ref is None or spec is None:
+        return Resolution(key, None, None, None, shape=shape, **extra)  # type: ignore[arg-type]
+    status = statuses.by_ref[ref]
+    if not spec.is_deployable:
+        return Resolution(
+            key, ref, spec, status, "BaseProfile",
+            f"{ref} is a base profile (no aimId and modelSources) and cannot be deployed",
+            shape, **extra,  # type: ignore[arg-type]
+        )
+    if status.status != "Ready":
+        return Resolution(
+            key, ref, spec, status, "ProfileNotReady",
+            f"Profile {ref.name} is not ready yet: {status.status} "
+            f"({status.hardware_summary}, 0 matching nodes)",
+            shape, **extra,  # type: ignore[arg-type]
+        )
+    return Resolution(
+        key, ref, spec, status, "ProfileResolved", f"resolved to {ref}", shape,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def resolve_service(
+    service: Spec[AIMService], specs: Specs, statuses: ProfileStatuses
+) -> Resolution:
+    namespace = service.namespace or ""
+    config = service.obj.spec.profile
+    assert config is not None, "validation guarantees spec.profile"
+    if config.name:
+        local = specs.profiles.get((namespace, config.name))
+        if local is not None:
+            ref = ProfileRef(config.name, NAMESPACE, namespace)
+            return _result(service, ref, local.obj.spec, statuses, "name")
+        cluster = specs.cluster_profiles.get(config.name)
+        if cluster is not None:
+            ref = ProfileRef(config.name, CLUSTER, None)
+            return _result(service, ref, cluster.obj.spec, statuses, "name")
+        return _result(
+            service, None, None, statuses, "name", reason="ProfileNotFound",
+            message=f"no AIMProfile or AIMClusterProfile named {config.name!r}",
+        )
+    return _resolve_by_selector(service, specs, statuses)
+
+
+def _resolve_by_selector(
+    service: Spec[AIMService], specs: Specs, statuses: ProfileStatuses
+) -> Resolution:
+    namespace = service.namespace or ""
+    selector = service.obj.spec.profile.selector  # type: ignore[union-attr]
+    assert selector is not None
+    pool: list[tuple[ProfileRef, AIMProfileSpecCommon]] = [
+        (ProfileRef(s.name, NAMESPACE, namespace), s.obj.spec) for s in specs.profiles_in(namespace)
+    ] + [
+        (ProfileRef(name, CLUSTER, None), s.obj.spec)
+        for name, s in sorted(specs.cluster_profiles.items())
+    ]
+    verdicts: list[CandidateVerdict] = []
+    kept: list[tuple[ProfileRef, AIMProfileSpecCommon]] = []
+    below_floor = 0
+    for ref, spec in pool:
+        if not spec.is_deployable:
+            verdicts.append(CandidateVerdict(ref, False, "base profile (not deployable)"))
+            continue
+        verdict = match_selector(spec, selector, DEFAULT_FLOOR)
+        verdicts.append(CandidateVerdict(ref, verdict.matches, verdict.reason or "kept"))
+        if verdict.matches:
+            kept.append((ref, spec))
+        elif verdict.below_floor:
+            below_floor += 1
+    if not kept:
+        if below_floor:
+            message = (
+                f"no AIMProfile or AIMClusterProfile met the minimumType={DEFAULT_FLOOR} floor: "
+                f"{below_floor} candidate(s) matched the selector but rank below it"
+            )
+        else:
+            message = "no AIMProfile or AIMClusterProfile matched the selector"
+        return _result(
+            service, None, None, statuses, "selector", reason="ProfileNotFound",
+            message=message, candidates=tuple(verdicts),
+        )
+    local = [(r, s) for r, s in kept if r.scope == NAMESPACE]
+    chosen_pool = local or kept  # namespace candidates beat cluster candidates
+    if local and len(local) != len(kept):
+        verdicts = [
+            CandidateVerdict(v.ref, False, "a namespace profile matched; cluster profiles lose")
+            if v.kept and v.ref.scope == CLUSTER
+            else v
+            for v in verdicts
+        ]
+    ranked = rank(
+        [
+            RankedProfile(r.name, r.scope, s, statuses.by_ref[r].version, statuses.by_ref[r].status)
+            for r, s in chosen_pool
+        ]
+    )
+    winner = pick_best_status(ranked)
+    assert winner is not None
+    deciding = tuple(
+        (other.name, deciding_tier(winner, other)) for other in ranked if other is not winner
+    )
+    ambiguous = tuple(
+        other.name
+        for other in ranked
+        if other is not winner and other.tier_keys()[:-1] == winner.tier_keys()[:-1]
+    )
+    ref = next(r for r, _ in chosen_pool if r.name == winner.name)
+    return _result(
+        service, ref, winner.spec, statuses, "selector", candidates=tuple(verdicts),
+        ranking=tuple(ranked), deciding=deciding, ambiguous_with=ambiguous,
+    )
+
+
+def resolve_all(specs: Specs, facts: ClusterFacts) -> tuple[ProfileStatuses, list[Resolution]]:
+    statuses = ProfileStatuses.compute(specs, facts)
+    return statuses, [
+        resolve_service(service, specs, statuses)
+        for _, service in sorted(specs.services.items())
+    ]
