@@ -181,6 +181,8 @@ class ControlPlane:
         command = [str(self.binaries.testcluster), "--state-dir", str(self.state_dir)]
         if not self.detach:
             command += ["--exit-with-parent", str(os.getpid())]
+            if self.remove_state_on_stop:
+                command.append("--remove-state-dir-if-orphaned")
         with (self.state_dir / LOG_FILE).open("ab") as log:
             self.process = subprocess.Popen(
                 command,

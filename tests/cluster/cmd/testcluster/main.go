@@ -35,6 +35,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zone data, as in the upstream kube-apiserver main
@@ -60,12 +61,16 @@ const (
 )
 
 type options struct {
-	stateDir      string
-	port          int
-	verbosity     int
-	parentPID     int
-	apiserverArgs []string
+	stateDir              string
+	port                  int
+	verbosity             int
+	parentPID             int
+	removeStateWhenOrphan bool
+	apiserverArgs         []string
 }
+
+// parentGone is set once the --exit-with-parent process has disappeared.
+var parentGone atomic.Bool
 
 // Info is written to <state-dir>/info.json once the apiserver reports ready.
 type Info struct {
@@ -81,7 +86,17 @@ type Info struct {
 }
 
 func main() {
-	os.Exit(run())
+	o, err := parseOptions()
+	if err != nil {
+		logf("%v", err)
+		os.Exit(2)
+	}
+	code := run(o)
+	if parentGone.Load() && o.removeStateWhenOrphan {
+		// Nobody is left to clean up the (temporary) state directory.
+		_ = os.RemoveAll(o.stateDir)
+	}
+	os.Exit(code)
 }
 
 func parseOptions() (options, error) {
@@ -91,8 +106,9 @@ func parseOptions() (options, error) {
 	fs.IntVar(&o.port, "port", 0, "kube-apiserver secure port on 127.0.0.1 (0 = pick a free port)")
 	fs.IntVar(&o.verbosity, "v", 0, "kube-apiserver log verbosity")
 	fs.IntVar(&o.parentPID, "exit-with-parent", 0, "shut down when the process with this PID is gone (0 = off)")
+	fs.BoolVar(&o.removeStateWhenOrphan, "remove-state-dir-if-orphaned", false, "with --exit-with-parent: delete --state-dir after shutting down because the parent is gone")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: testcluster --state-dir DIR [--port N] [--v N] [--exit-with-parent PID] [-- extra kube-apiserver flags]\n")
+		fmt.Fprintf(fs.Output(), "usage: testcluster --state-dir DIR [--port N] [--v N] [--exit-with-parent PID [--remove-state-dir-if-orphaned]] [-- extra kube-apiserver flags]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -115,13 +131,8 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "testcluster: "+format+"\n", args...)
 }
 
-func run() int {
+func run(o options) int {
 	started := time.Now()
-	o, err := parseOptions()
-	if err != nil {
-		logf("%v", err)
-		return 2
-	}
 	// Our own handler for the phase before kube-apiserver installs its own
 	// (Go delivers a signal to every registered channel).
 	signals := make(chan os.Signal, 4)
@@ -235,6 +246,7 @@ func watchParent(pid int) {
 		// Signal 0 checks for existence; a reparented orphan also sees its parent change.
 		if err := syscall.Kill(pid, 0); err != nil || os.Getppid() != pid {
 			logf("parent process %d is gone, shutting down", pid)
+			parentGone.Store(true)
 			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 			return
 		}
