@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.resolve.facts import ClusterFacts
-from aimsync.resolve.profile_status import ProfileStatus, compute_profile_status
+from aimsync.resolve.overrides import apply_overrides
+from aimsync.resolve.profile_status import (
+    ProfileStatus,
+    compute_profile_status,
+    node_affinity_expressions,
+    node_mismatch,
+)
 from aimsync.resolve.ranking import (
     RankedProfile,
     deciding_tier,
@@ -90,25 +96,45 @@ class ProfileStatuses:
         return statuses
 
 
+def _service_resources_fit(
+    service: AIMService, spec: AIMProfileSpecCommon, facts: ClusterFacts
+) -> bool:
+    """§2.6: a service that restates its resources may run where its own requests fit."""
+    if service.spec.resources is None or not facts.known:
+        return False
+    requests = {k: str(v) for k, v in (service.spec.resources.requests or {}).items()}
+    expressions = node_affinity_expressions(spec)
+    return any(node_mismatch(node, expressions, requests) is None for node in facts.nodes)
+
+
 def _result(
     service: Spec[AIMService],
     ref: ProfileRef | None,
-    spec: AIMProfileSpecCommon | None,
+    seed: AIMProfileSpecCommon | None,
     statuses: ProfileStatuses,
     shape: str,
     **extra: object,
 ) -> Resolution:
     key = (service.namespace or "", service.name)
-    if ref is None or spec is None:
+    if ref is None or seed is None:
         return Resolution(key, None, None, None, shape=shape, **extra)  # type: ignore[arg-type]
-    status = statuses.by_ref[ref]
+    overrides = service.obj.spec.profile_overrides
+    spec = apply_overrides(seed, overrides)
+    # The effective profile's status: recomputed when overrides change what it needs.
+    status = (
+        statuses.by_ref[ref]
+        if spec is seed
+        else compute_profile_status(spec, statuses.facts)
+    )
     if not spec.is_deployable:
         return Resolution(
             key, ref, spec, status, "BaseProfile",
             f"{ref} is a base profile (no aimId and modelSources) and cannot be deployed",
             shape, **extra,  # type: ignore[arg-type]
         )
-    if status.status != "Ready":
+    if status.status != "Ready" and not _service_resources_fit(
+        service.obj, spec, statuses.facts
+    ):
         return Resolution(
             key, ref, spec, status, "ProfileNotReady",
             f"Profile {ref.name} is not ready yet: {status.status} "

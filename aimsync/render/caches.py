@@ -1,0 +1,232 @@
+"""Model caches: one PVC and one download Job per model source (reference §4; DESIGN.md §3.3).
+
+aimsync does the work of the AIMProfileCache and AIMArtifact controllers itself. Caches come
+from AIMProfileCache specs, from AIMProfiles with `caching.enabled`, and from services whose
+profile has model sources. Shared caches of a namespace that download the same source into the
+same storage class share one PVC, as shared artifacts do in the operator.
+
+Names: the operator hashes an artifact's UID into its PVC and Job names; a repository has no
+UIDs, so aimsync hashes the namespace and the artifact name instead. They are stable across
+runs, which is what matters for a PVC holding 60 GB of weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from aimsync.api.common import EnvVar
+from aimsync.api.profile import AIMModelSource
+from aimsync.api.quantity import ceil_gib, parse_quantity
+from aimsync.render.labels import (
+    AIM_COMPONENT_LABEL,
+    CACHE_NAME_LABEL,
+    CACHE_TYPE_LABEL,
+    CACHES_ANNOTATION,
+    PROFILE_CACHE_LABEL,
+    SOURCE_MODEL_LABEL,
+    base_labels,
+    sanitize_label_value,
+)
+from aimsync.render.naming import artifact_name, generate_derived_name
+from aimsync.render.objects import DesiredObject, ObjectKey
+from aimsync.resolve.overrides import merge_env
+from aimsync.settings import Settings
+
+CACHE_MOUNT = "/cache"
+DOWNLOADER_UID = 1000
+
+
+@dataclass(frozen=True)
+class CacheRequest:
+    """A logical cache: which sources, in which namespace, Shared or Dedicated, with which
+    download credentials and storage."""
+
+    namespace: str
+    name: str
+    mode: str  # Shared | Dedicated
+    origin: str  # the spec that asks for it
+    sources: tuple[AIMModelSource, ...]
+    env: tuple[EnvVar, ...] = ()
+    storage_class: str | None = None
+    headroom_percent: int = 10
+
+
+@dataclass
+class Artifact:
+    """One model source downloaded onto one PVC."""
+
+    namespace: str
+    name: str
+    source_uri: str
+    model_id: str
+    storage_class: str | None
+    size_bytes: Decimal
+    headroom_percent: int
+    env: list[EnvVar]
+    caches: list[str] = field(default_factory=list)
+
+    @property
+    def pvc_name(self) -> str:
+        return generate_derived_name([self.name, "cache"], [self.namespace, self.name])
+
+    @property
+    def job_name(self) -> str:
+        return generate_derived_name([self.name, "download"], [self.namespace, self.name])
+
+    @property
+    def storage_request(self) -> str:
+        """ceil_Gi(size × (1 + headroom%))."""
+        size = self.size_bytes * (1 + Decimal(self.headroom_percent) / 100)
+        return f"{ceil_gib(size)}Gi"
+
+
+ArtifactKey = tuple[str, str]  # (namespace, artifact name)
+
+
+def artifact_key(request: CacheRequest, source: AIMModelSource) -> ArtifactKey:
+    storage = request.storage_class or ""
+    dedicated = request.name if request.mode == "Dedicated" else None
+    return request.namespace, artifact_name(source.source_uri, None, storage, dedicated)
+
+
+def source_size(source: AIMModelSource, settings: Settings) -> Decimal:
+    size = source.size if source.size is not None else settings.default_cache_size
+    # Validation guarantees a size (or the default) for every source it lets through.
+    assert size is not None, f"model source {source.source_uri} has no size"
+    return parse_quantity(size)
+
+
+def plan_artifacts(
+    requests: list[CacheRequest], settings: Settings
+) -> dict[ArtifactKey, Artifact]:
+    """Artifacts of all caches; Shared ones with the same source and storage merge."""
+    artifacts: dict[ArtifactKey, Artifact] = {}
+    for request in sorted(requests, key=lambda r: (r.namespace, r.name, r.origin)):
+        for source in request.sources:
+            key = artifact_key(request, source)
+            env = merge_env(list(request.env), source.env) or []
+            found = artifacts.get(key)
+            if found is None:
+                found = artifacts[key] = Artifact(
+                    namespace=request.namespace,
+                    name=key[1],
+                    source_uri=source.source_uri,
+                    model_id=source.model_id,
+                    storage_class=request.storage_class,
+                    size_bytes=source_size(source, settings),
+                    headroom_percent=request.headroom_percent,
+                    env=env,
+                )
+            else:
+                # The largest request wins; the first cache (in name order) gives credentials.
+                found.size_bytes = max(found.size_bytes, source_size(source, settings))
+                found.headroom_percent = max(found.headroom_percent, request.headroom_percent)
+                if not found.env:
+                    found.env = env
+            cache_ref = f"{request.namespace}/{request.name}"
+            if cache_ref not in found.caches:
+                found.caches.append(cache_ref)
+    return artifacts
+
+
+def _artifact_labels(artifact: Artifact) -> dict[str, str]:
+    labels = base_labels("model-storage")
+    labels[CACHE_NAME_LABEL] = artifact.name
+    labels[SOURCE_MODEL_LABEL] = sanitize_label_value(artifact.source_uri.split("://", 1)[-1])
+    labels[PROFILE_CACHE_LABEL] = sanitize_label_value(artifact.caches[0].split("/", 1)[1])
+    return labels
+
+
+def render_pvc(artifact: Artifact) -> DesiredObject:
+    spec: dict[str, object] = {
+        "accessModes": ["ReadWriteMany"],
+        "resources": {"requests": {"storage": artifact.storage_request}},
+    }
+    if artifact.storage_class:
+        spec["storageClassName"] = artifact.storage_class
+    manifest: dict[str, object] = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": artifact.pvc_name,
+            "namespace": artifact.namespace,
+            "labels": _artifact_labels(artifact),
+            "annotations": {CACHES_ANNOTATION: ",".join(sorted(artifact.caches))},
+        },
+        "spec": spec,
+    }
+    return DesiredObject(
+        ObjectKey("v1", "PersistentVolumeClaim", artifact.namespace, artifact.pvc_name),
+        manifest,
+        origin=", ".join(sorted(artifact.caches)),
+    )
+
+
+def _download_env(artifact: Artifact) -> list[dict[str, object]]:
+    defaults = [
+        EnvVar(name="AIM_DOWNLOADER_PROTOCOL", value="XET,HF_TRANSFER"),
+        EnvVar(name="TMPDIR", value="/tmp/"),
+        EnvVar(name="HF_HOME", value="/tmp/.hf"),
+        EnvVar(name="EXPECTED_SIZE_BYTES", value=str(int(artifact.size_bytes))),
+        EnvVar(name="MOUNT_PATH", value=CACHE_MOUNT),
+        EnvVar(name="TARGET_DIR", value=CACHE_MOUNT),
+        EnvVar(name="STALL_TIMEOUT", value="120"),
+    ]
+    merged = merge_env(defaults, artifact.env) or []
+    return [var.to_api() for var in merged]
+
+
+def render_download_job(artifact: Artifact, settings: Settings) -> DesiredObject:
+    labels = base_labels("model-storage")
+    labels.update(
+        {
+            CACHE_NAME_LABEL: artifact.name,
+            CACHE_TYPE_LABEL: "artifact",
+            AIM_COMPONENT_LABEL: "download",
+        }
+    )
+    pod_labels = {k: v for k, v in labels.items() if k != "app.kubernetes.io/managed-by"}
+    manifest: dict[str, object] = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": artifact.job_name,
+            "namespace": artifact.namespace,
+            "labels": labels,
+            "annotations": {CACHES_ANNOTATION: ",".join(sorted(artifact.caches))},
+        },
+        "spec": {
+            "backoffLimit": 2,
+            "template": {
+                "metadata": {"labels": pod_labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "securityContext": {
+                        "runAsUser": DOWNLOADER_UID,
+                        "runAsGroup": DOWNLOADER_UID,
+                        "fsGroup": DOWNLOADER_UID,
+                        "runAsNonRoot": True,
+                    },
+                    "containers": [
+                        {
+                            "name": "model-download",
+                            "image": settings.downloader_image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "args": [artifact.source_uri],
+                            "env": _download_env(artifact),
+                            "volumeMounts": [{"name": "cache", "mountPath": CACHE_MOUNT}],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "cache", "persistentVolumeClaim": {"claimName": artifact.pvc_name}}
+                    ],
+                },
+            },
+        },
+    }
+    return DesiredObject(
+        ObjectKey("batch/v1", "Job", artifact.namespace, artifact.job_name),
+        manifest,
+        origin=", ".join(sorted(artifact.caches)),
+    )

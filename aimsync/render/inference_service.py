@@ -1,0 +1,174 @@
+"""The KServe InferenceService of a service: inline predictor (Gen-A, reference §3.3, §3.5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aimsync.api.common import EnvVar
+from aimsync.api.profile import AIMProfileSpecCommon
+from aimsync.api.service import AIMService
+from aimsync.render.labels import (
+    METRIC_LABEL,
+    PRECISION_LABEL,
+    PROFILE_LABEL,
+    SERVICE_LABEL,
+    SERVICE_NAME_LABEL,
+    base_labels,
+    sanitize_label_value,
+)
+from aimsync.render.objects import DesiredObject, ObjectKey
+from aimsync.render.profile_configmap import profile_file_stem
+from aimsync.resolve.overrides import merge_env
+from aimsync.resolve.profile_status import ProfileStatus
+
+KSERVE_API = "serving.kserve.io/v1beta1"
+AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
+PORT = 8000
+SHM_SIZE = "8Gi"
+PROFILE_MOUNT_ROOT = "/workspace/aim-runtime/profiles/custom"
+CACHE_ROOT = "/workspace/cache"
+
+
+@dataclass(frozen=True)
+class CacheMount:
+    volume: str
+    claim: str
+    model_id: str
+
+
+def image_pull_policy(image: str) -> str:
+    """`Always` for `:latest` or untagged images, `IfNotPresent` for pinned tags."""
+    last = image.rsplit("/", 1)[-1]
+    if "@" in image:
+        return "IfNotPresent"
+    if ":" not in last or last.endswith(":latest"):
+        return "Always"
+    return "IfNotPresent"
+
+
+def framework_env(spec: AIMProfileSpecCommon) -> list[EnvVar]:
+    env = [EnvVar(name="AIM_PROFILE_ID", value=f"custom/{spec.aim_id}/{profile_file_stem(spec)}")]
+    if spec.model_sources:
+        env += [
+            EnvVar(name="AIM_ID", value=""),
+            EnvVar(name="AIM_CACHE_PATH", value=CACHE_ROOT),
+            EnvVar(name="AIM_MODEL_ID", value=spec.model_sources[0].model_id),
+        ]
+    else:
+        env.append(EnvVar(name="AIM_ID", value=spec.aim_id or ""))
+    if spec.engine:
+        env.append(EnvVar(name="AIM_ENGINE", value=spec.engine))
+    return env
+
+
+def container_env(service: AIMService, spec: AIMProfileSpecCommon) -> list[dict[str, object]]:
+    """Profile env, then the service's env (service wins), then the AIM_* framework variables,
+    which nothing overrides."""
+    env = merge_env(spec.container_env, service.spec.env)
+    env = merge_env(env, framework_env(spec)) or []
+    return [var.to_api() for var in env]
+
+
+def replica_settings(
+    service: AIMService, isvc_name: str
+) -> tuple[dict[str, str], dict[str, int]]:
+    """(annotations, predictor replica fields) per `ConfigureReplicasAndAutoscaling`."""
+    spec = service.spec
+    if spec.min_replicas is not None or spec.max_replicas is not None:
+        low = spec.min_replicas if spec.min_replicas is not None else 1
+        high = spec.max_replicas if spec.max_replicas is not None else low
+        annotations = {
+            AUTOSCALER_CLASS: "external",
+            "sidecar.opentelemetry.io/inject": f"{isvc_name}-predictor",
+            "prometheus.kserve.io/port": str(PORT),
+        }
+        return annotations, {"minReplicas": low, "maxReplicas": high}
+    return {AUTOSCALER_CLASS: "none"}, {"minReplicas": spec.replicas, "maxReplicas": spec.replicas}
+
+
+def render_inference_service(
+    *,
+    name: str,
+    service_name: str,
+    namespace: str,
+    service: AIMService,
+    profile_name: str,
+    spec: AIMProfileSpecCommon,
+    status: ProfileStatus,
+    configmap: str,
+    mounts: list[CacheMount],
+    extra_labels: dict[str, str],
+    waits_for: tuple[str, ...],
+) -> DesiredObject:
+    labels = base_labels("inference")
+    labels[SERVICE_LABEL] = sanitize_label_value(service_name)
+    labels[SERVICE_NAME_LABEL] = sanitize_label_value(service_name)
+    labels[PROFILE_LABEL] = sanitize_label_value(profile_name)
+    if spec.metric:
+        labels[METRIC_LABEL] = spec.metric
+    if spec.precision:
+        labels[PRECISION_LABEL] = spec.precision
+    labels.update(extra_labels)
+    annotations, replicas = replica_settings(service, name)
+
+    resources: dict[str, object] | None
+    if service.spec.resources is not None:
+        resources = service.spec.resources.to_api()  # the service's resources replace
+    else:
+        resources = status.resources
+    container: dict[str, object] = {
+        "name": "kserve-container",
+        "image": spec.image,
+        "imagePullPolicy": image_pull_policy(spec.image),
+        "ports": [{"containerPort": PORT, "name": "http", "protocol": "TCP"}],
+        "env": container_env(service, spec),
+    }
+    if resources:
+        container["resources"] = {
+            k: {rk: str(rv) for rk, rv in v.items()}  # type: ignore[union-attr]
+            for k, v in resources.items()
+        }
+    volume_mounts: list[dict[str, object]] = [
+        {"name": "dshm", "mountPath": "/dev/shm"},
+        {"name": "aim-profile", "mountPath": f"{PROFILE_MOUNT_ROOT}/{spec.aim_id}", "readOnly": True},
+    ]
+    volumes: list[dict[str, object]] = [
+        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}},
+        {"name": "aim-profile", "configMap": {"name": configmap}},
+    ]
+    for mount in mounts:
+        path = f"{CACHE_ROOT}/{mount.model_id}".replace("..", "")
+        volume_mounts.append({"name": mount.volume, "mountPath": path})
+        volumes.append({"name": mount.volume, "persistentVolumeClaim": {"claimName": mount.claim}})
+    container["volumeMounts"] = volume_mounts
+
+    predictor: dict[str, object] = dict(replicas)
+    pull_secrets = service.spec.image_pull_secrets or spec.image_pull_secrets
+    if pull_secrets:
+        predictor["imagePullSecrets"] = [s.to_api() for s in pull_secrets]
+    account = service.spec.service_account_name or spec.service_account_name
+    if account:
+        predictor["serviceAccountName"] = account
+    if service.spec.priority_class_name:
+        predictor["priorityClassName"] = service.spec.priority_class_name
+    if status.node_affinity:
+        predictor["affinity"] = {"nodeAffinity": status.node_affinity}
+    predictor["containers"] = [container]
+    predictor["volumes"] = volumes
+    manifest: dict[str, object] = {
+        "apiVersion": KSERVE_API,
+        "kind": "InferenceService",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": annotations,
+        },
+        "spec": {"predictor": predictor},
+    }
+    return DesiredObject(
+        ObjectKey(KSERVE_API, "InferenceService", namespace, name),
+        manifest,
+        origin=f"AIMService {namespace}/{service_name}",
+        waits_for=waits_for,
+    )

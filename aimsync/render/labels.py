@@ -1,0 +1,45 @@
+"""Labels and annotations on every derived object (DESIGN.md §3.5), defined in one place."""
+
+from __future__ import annotations
+
+import re
+
+MANAGED_BY_KEY = "app.kubernetes.io/managed-by"
+MANAGED_BY = "aimsync"
+COMPONENT_KEY = "app.kubernetes.io/component"
+
+AIM = "aim.eai.amd.com/"
+SERVICE_LABEL = AIM + "service"
+SERVICE_NAME_LABEL = AIM + "service.name"
+PROFILE_LABEL = AIM + "profile"
+METRIC_LABEL = AIM + "metric"
+PRECISION_LABEL = AIM + "precision"
+CACHE_NAME_LABEL = AIM + "cache.name"
+CACHE_TYPE_LABEL = AIM + "cache.type"
+AIM_COMPONENT_LABEL = AIM + "component"
+SOURCE_MODEL_LABEL = AIM + "source-model"
+PROFILE_CACHE_LABEL = AIM + "profile-cache.name"
+
+# aimsync's own tracking keys, all under one prefix.
+TRACKING_PREFIX = "aimsync.io/"
+SPEC_KIND_LABEL = TRACKING_PREFIX + "spec-kind"
+SPEC_NAME_LABEL = TRACKING_PREFIX + "spec-name"
+SOURCE_ANNOTATION = TRACKING_PREFIX + "source"
+CACHES_ANNOTATION = TRACKING_PREFIX + "caches"
+OPT_OUT_ANNOTATION = TRACKING_PREFIX + "ignore"
+
+_LABEL_JUNK = re.compile(r"[^a-z0-9._-]+")
+
+
+def sanitize_label_value(value: str) -> str:
+    """`SanitizeLabelValue`: lowercase; runs of other characters become '_'; trimmed; ≤63."""
+    cleaned = _LABEL_JUNK.sub("_", value.lower()).strip("_.-")
+    return cleaned[:63].rstrip("_.-")
+
+
+def base_labels(component: str) -> dict[str, str]:
+    return {COMPONENT_KEY: component, MANAGED_BY_KEY: MANAGED_BY}
+
+
+def spec_tracking(kind: str, name: str) -> dict[str, str]:
+    return {SPEC_KIND_LABEL: kind, SPEC_NAME_LABEL: sanitize_label_value(name)}
