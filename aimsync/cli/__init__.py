@@ -9,6 +9,8 @@ import click
 
 from aimsync import __version__
 from aimsync.cli.exit_codes import ExitCode
+from aimsync.cli.explain import explain_command
+from aimsync.cli.render import render_command
 from aimsync.cli.validate import validate_command
 
 
@@ -45,6 +47,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 cli.add_command(validate_command)
+cli.add_command(render_command)
+cli.add_command(explain_command)
 
 
 def main() -> None:

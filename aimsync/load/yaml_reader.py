@@ -45,6 +45,8 @@ _INT_DEC = re.compile(r"^[-+]?[0-9]+$")
 _INT_OCT = re.compile(r"^0o[0-7]+$")
 _INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_NUMBER_START = re.compile(r"^[-+.0-9]")
+MAX_NUMBER_LENGTH = 100
 _FLOAT_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
@@ -98,6 +100,13 @@ def _pos(mark: object) -> Position:
 
 def _resolve_plain(text: str, position: Position) -> object:
     """A plain (unquoted, untagged) scalar under the YAML 1.2 core schema."""
+    if len(text) > MAX_NUMBER_LENGTH and _NUMBER_START.match(text) and (
+        _INT_DEC.match(text) or _FLOAT.match(text) or _INT_HEX.match(text)
+        or _INT_OCT.match(text)
+    ):
+        raise _Abort(
+            YamlProblem(position, f"number with more than {MAX_NUMBER_LENGTH} characters")
+        )
     if _NULL.match(text):
         return None
     if _BOOL.match(text):
@@ -109,7 +118,12 @@ def _resolve_plain(text: str, position: Position) -> object:
     if _INT_HEX.match(text):
         return int(text[2:], 16)
     if _FLOAT.match(text):
-        return float(text)
+        number = float(text)
+        if not math.isfinite(number):
+            raise _Abort(
+                YamlProblem(position, f"{text!r} is too large to be represented in JSON")
+            )
+        return number
     if _FLOAT_SPECIAL.match(text):
         raise _Abort(
             YamlProblem(position, f"{text!r} (infinity or NaN) cannot be represented in JSON")

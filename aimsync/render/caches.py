@@ -76,7 +76,7 @@ class Artifact:
 
     @property
     def storage_request(self) -> str:
-        """ceil_Gi(size × (1 + headroom%))."""
+        """ceil_Gi(size * (1 + headroom%))."""
         size = self.size_bytes * (1 + Decimal(self.headroom_percent) / 100)
         return f"{ceil_gib(size)}Gi"
 

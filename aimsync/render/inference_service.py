@@ -111,9 +111,16 @@ def render_inference_service(
     labels.update(extra_labels)
     annotations, replicas = replica_settings(service, name)
 
-    resources: dict[str, object] | None
-    if service.spec.resources is not None:
-        resources = service.spec.resources.to_api()  # the service's resources replace
+    resources: dict[str, dict[str, str]] | None
+    if service.spec.resources is not None:  # the service's resources replace the profile's
+        resources = {
+            group: {name: str(value) for name, value in values.items()}
+            for group, values in (
+                ("limits", service.spec.resources.limits),
+                ("requests", service.spec.resources.requests),
+            )
+            if values
+        }
     else:
         resources = status.resources
     container: dict[str, object] = {
@@ -124,13 +131,14 @@ def render_inference_service(
         "env": container_env(service, spec),
     }
     if resources:
-        container["resources"] = {
-            k: {rk: str(rv) for rk, rv in v.items()}  # type: ignore[union-attr]
-            for k, v in resources.items()
-        }
+        container["resources"] = resources
     volume_mounts: list[dict[str, object]] = [
         {"name": "dshm", "mountPath": "/dev/shm"},
-        {"name": "aim-profile", "mountPath": f"{PROFILE_MOUNT_ROOT}/{spec.aim_id}", "readOnly": True},
+        {
+            "name": "aim-profile",
+            "mountPath": f"{PROFILE_MOUNT_ROOT}/{spec.aim_id}",
+            "readOnly": True,
+        },
     ]
     volumes: list[dict[str, object]] = [
         {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}},

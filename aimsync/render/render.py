@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aimsync.api import AIMService
+from aimsync.api.common import EnvVar
 from aimsync.render.caches import (
     Artifact,
     ArtifactKey,
@@ -65,7 +66,7 @@ def service_cache_request(
         )
     else:
         name = shared_profile_cache_name(ref.name, namespace, ref.scope)
-    env = ()
+    env: tuple[EnvVar, ...] = ()
     if ref.scope == "Namespace":
         caching = specs.profiles[(namespace, ref.name)].obj.spec.caching
         env = tuple(caching.env or ()) if caching else ()

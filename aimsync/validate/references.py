@@ -10,6 +10,7 @@ from __future__ import annotations
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.findings import Findings
+from aimsync.render.http_route import PathTemplateError, render_path
 from aimsync.render.naming import inference_service_name
 from aimsync.resolve.selector import DEFAULT_FLOOR, match_selector
 from aimsync.specs import Spec, Specs
@@ -59,6 +60,18 @@ def check_service(
             field="metadata.namespace",
             rule="aimsync.isvc-name-fits",
         )
+    routing = service.routing
+    if routing is not None and routing.enabled and routing.path_template:
+        try:
+            render_path(routing.path_template, spec.obj.to_api())
+        except PathTemplateError as exc:
+            findings.error(
+                spec.source.location("spec", "routing", "pathTemplate"),
+                f"pathTemplate cannot be rendered: {exc} (PathTemplateInvalid); use placeholders "
+                "such as {.metadata.namespace} and {.metadata.name}",
+                field="spec.routing.pathTemplate",
+                rule="aimsync.path-template",
+            )
     profile = service.profile
     if profile is None:
         return

@@ -1,0 +1,50 @@
+"""Cluster facts from a file: what `kubectl get nodes -o yaml` (or `-o json`) prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aimsync.findings import Findings, Location
+from aimsync.load.yaml_reader import YamlLimits, read_yaml_documents
+from aimsync.resolve.facts import ClusterFacts, Node
+
+MAX_FACTS_BYTES = 64 * 1024 * 1024
+
+
+def load_cluster_facts(path: Path, findings: Findings) -> ClusterFacts:
+    """Nodes from a Node List, a single Node, or a stream of Node documents."""
+    shown = str(path)
+    try:
+        if path.stat().st_size > MAX_FACTS_BYTES:
+            findings.error(Location(shown), "cluster facts file is larger than 64 MiB")
+            return ClusterFacts.unknown()
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        findings.error(Location(shown), f"cannot read cluster facts: {exc}", rule="facts.read")
+        return ClusterFacts.unknown()
+    documents, problem = read_yaml_documents(
+        text, YamlLimits(max_depth=64, max_nodes_per_document=5_000_000)
+    )
+    if problem is not None:
+        findings.error(
+            Location(shown, problem.position.line, problem.position.column),
+            problem.message,
+            rule="facts.yaml",
+        )
+        return ClusterFacts.unknown()
+    nodes: list[Node] = []
+    for document in documents:
+        value = document.value
+        items = value.get("items") if isinstance(value, dict) and "items" in value else [value]
+        if not isinstance(items, list):
+            items = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or item.get("kind", "Node") != "Node":
+                findings.error(
+                    Location(shown, document.start.line, document.start.column),
+                    f"item {index} is not a Node; pass the output of `kubectl get nodes -o yaml`",
+                    rule="facts.not-a-node",
+                )
+                continue
+            nodes.append(Node.from_api(item))
+    return ClusterFacts(tuple(sorted(nodes, key=lambda n: n.name)))

@@ -1,0 +1,41 @@
+"""Desired objects as manifests `kubectl apply --server-side -f -` accepts: YAML or JSON."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from aimsync.render.objects import DesiredObject
+
+
+class _ManifestDumper(yaml.SafeDumper):
+    """Block style for multi-line strings (the profile YAML in ConfigMaps stays readable)."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ManifestDumper.add_representer(str, _str_representer)
+
+
+def to_yaml(manifest: object) -> str:
+    return yaml.dump(
+        manifest,
+        Dumper=_ManifestDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100_000,
+    )
+
+
+def manifests_yaml(objects: list[DesiredObject]) -> str:
+    return "".join(f"---\n{to_yaml(o.manifest)}" for o in objects)
+
+
+def manifests_json(objects: list[DesiredObject]) -> str:
+    listing = {"apiVersion": "v1", "kind": "List", "items": [o.manifest for o in objects]}
+    return json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
