@@ -1,0 +1,257 @@
+"""Rendering (DESIGN.md §3): the objects, their names, caches, gating, env and replicas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aimsync.render.http_route import PathTemplateError, render_path
+from aimsync.render.inference_service import image_pull_policy
+from aimsync.render.objects import DesiredObject, DesiredSet
+from aimsync.render.profile_configmap import profile_document, profile_file_stem
+from aimsync.render.render import CacheState, render
+from aimsync.resolve.facts import ClusterFacts
+from aimsync.resolve.resolver import resolve_all
+from aimsync.settings import Settings
+from aimsync.specs import Specs
+from tests.factories import gpu_profile, make_specs
+
+NS = "ml-team"
+
+
+def rendered(
+    specs: Specs, cache_state: CacheState | None = None, settings: Settings | None = None
+) -> DesiredSet:
+    if settings is not None:
+        specs.settings = settings
+    _, resolutions = resolve_all(specs, ClusterFacts.unknown())
+    return render(specs, resolutions, cache_state or CacheState(assume_ready=True))
+
+
+def one(desired: DesiredSet, kind: str) -> dict[str, Any]:
+    found = [o for o in desired.objects if o.key.kind == kind]
+    assert len(found) == 1, [str(o.key) for o in desired.objects]
+    return found[0].manifest
+
+
+def container(desired: DesiredSet) -> dict[str, Any]:
+    isvc = one(desired, "InferenceService")
+    return isvc["spec"]["predictor"]["containers"][0]  # type: ignore[no-any-return]
+
+
+def chat(**service: Any) -> Specs:
+    spec = {"profile": {"name": "qwen"}, **service}
+    return make_specs(cluster={"qwen": gpu_profile()}, services={(NS, "qwen-chat"): spec})
+
+
+def test_objects_and_names_follow_the_operator() -> None:
+    desired = rendered(chat())
+    kinds = [o.key.kind for o in desired.objects]
+    assert kinds == [
+        "ConfigMap", "PersistentVolumeClaim", "Job", "InferenceService"
+    ]  # apply order
+    isvc = one(desired, "InferenceService")
+    assert isvc["metadata"]["name"] == "qwen-chat-a04542d9"
+    assert one(desired, "ConfigMap")["metadata"]["name"] == "qwen-chat-profile-1e27bbb7"
+
+
+def test_inference_service_matches_the_reference_example() -> None:
+    desired = rendered(chat())
+    isvc = one(desired, "InferenceService")
+    predictor = isvc["spec"]["predictor"]
+    assert predictor["minReplicas"] == predictor["maxReplicas"] == 1
+    assert isvc["metadata"]["annotations"]["serving.kserve.io/autoscalerClass"] == "none"
+    c = container(desired)
+    assert c["ports"] == [{"containerPort": 8000, "name": "http", "protocol": "TCP"}]
+    assert c["resources"] == {
+        "limits": {"amd.com/gpu": "1", "memory": "48Gi"},
+        "requests": {"amd.com/gpu": "1", "cpu": "4", "memory": "32Gi"},
+    }
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["AIM_PROFILE_ID"] == "custom/qwen/qwen3-32b/vllm-mi300x-fp8-tp1-latency"
+    assert env["AIM_ID"] == "" and env["AIM_CACHE_PATH"] == "/workspace/cache"
+    assert env["AIM_MODEL_ID"] == "qwen/qwen3-32b-fp8"
+    mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+    assert mounts["dshm"] == "/dev/shm"
+    assert mounts["aim-profile"] == "/workspace/aim-runtime/profiles/custom/qwen/qwen3-32b"
+    assert "/workspace/cache/qwen/qwen3-32b-fp8" in mounts.values()
+    labels = isvc["metadata"]["labels"]
+    assert labels["app.kubernetes.io/managed-by"] == "aimsync"
+    assert labels["aim.eai.amd.com/profile"] == "qwen"
+    assert labels["aim.eai.amd.com/precision"] == "fp8"
+
+
+def test_cache_pvc_is_sized_with_headroom() -> None:
+    desired = rendered(chat())
+    pvc = one(desired, "PersistentVolumeClaim")
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "11Gi"  # 10Gi * 1.1
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+def test_download_job_downloads_the_source_into_the_pvc() -> None:
+    desired = rendered(chat())
+    job = one(desired, "Job")
+    pod = job["spec"]["template"]["spec"]
+    assert job["spec"]["backoffLimit"] == 2
+    assert pod["restartPolicy"] == "Never"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["containers"][0]["args"] == ["hf://Qwen/Qwen3-32B-FP8"]
+    claim = pod["volumes"][0]["persistentVolumeClaim"]["claimName"]
+    assert claim == one(desired, "PersistentVolumeClaim")["metadata"]["name"]
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    assert env["EXPECTED_SIZE_BYTES"] == str(10 * 2**30)
+
+
+def test_shared_caches_with_the_same_source_share_one_pvc() -> None:
+    specs = make_specs(
+        cluster={"qwen": gpu_profile()},
+        services={
+            (NS, "a"): {"profile": {"name": "qwen"}},
+            (NS, "b"): {"profile": {"name": "qwen"}},
+        },
+    )
+    desired = rendered(specs)
+    assert sum(o.key.kind == "PersistentVolumeClaim" for o in desired.objects) == 1
+
+
+def test_dedicated_caches_get_their_own_pvc() -> None:
+    specs = make_specs(
+        cluster={"qwen": gpu_profile()},
+        services={
+            (NS, "a"): {"profile": {"name": "qwen"}, "caching": {"mode": "Dedicated"}},
+            (NS, "b"): {"profile": {"name": "qwen"}, "caching": {"mode": "Never"}},
+            (NS, "c"): {"profile": {"name": "qwen"}},
+        },
+    )
+    desired = rendered(specs)
+    assert sum(o.key.kind == "PersistentVolumeClaim" for o in desired.objects) == 3
+
+
+def test_inference_service_waits_for_its_downloads() -> None:
+    desired = rendered(chat(), CacheState())
+    assert [o.key.kind for o in desired.objects] == ["PersistentVolumeClaim", "Job"]
+    assert desired.waiting[0].service == f"{NS}/qwen-chat"
+    job = desired.waiting[0].jobs[0]
+    done = rendered(chat(), CacheState(succeeded_jobs=frozenset({(NS, job)})))
+    assert not done.waiting and any(o.key.kind == "InferenceService" for o in done.objects)
+
+
+def test_an_existing_inference_service_is_always_kept_up_to_date() -> None:
+    state = CacheState(existing_inference_services=frozenset({(NS, "qwen-chat-a04542d9")}))
+    desired = rendered(chat(), state)
+    assert not desired.waiting
+    assert one(desired, "InferenceService")
+
+
+def test_service_env_wins_over_profile_env_but_not_over_framework_env() -> None:
+    specs = make_specs(
+        cluster={"qwen": gpu_profile(containerEnv=[{"name": "A", "value": "profile"}])},
+        services={(NS, "qwen-chat"): {
+            "profile": {"name": "qwen"},
+            "env": [{"name": "A", "value": "service"}, {"name": "AIM_ID", "value": "x"}],
+        }},
+    )
+    env = {e["name"]: e.get("value") for e in container(rendered(specs))["env"]}
+    assert env["A"] == "service"
+    assert env["AIM_ID"] == ""
+
+
+def test_min_and_max_replicas_use_the_external_autoscaler() -> None:
+    isvc = one(rendered(chat(minReplicas=2, maxReplicas=5)), "InferenceService")
+    assert isvc["metadata"]["annotations"]["serving.kserve.io/autoscalerClass"] == "external"
+    assert (isvc["spec"]["predictor"]["minReplicas"], isvc["spec"]["predictor"]["maxReplicas"]) \
+        == (2, 5)
+
+
+def test_replicas_pin_min_and_max() -> None:
+    predictor = one(rendered(chat(replicas=3)), "InferenceService")["spec"]["predictor"]
+    assert (predictor["minReplicas"], predictor["maxReplicas"]) == (3, 3)
+
+
+def test_service_resources_replace_the_profile_resources() -> None:
+    c = container(rendered(chat(resources={"requests": {"amd.com/gpu": 2}})))
+    assert c["resources"] == {"requests": {"amd.com/gpu": "2"}}
+
+
+def test_pull_secrets_come_from_the_service_else_the_profile() -> None:
+    specs = make_specs(
+        cluster={"qwen": gpu_profile(imagePullSecrets=[{"name": "profile-secret"}])},
+        services={(NS, "qwen-chat"): {"profile": {"name": "qwen"}}},
+    )
+    predictor = one(rendered(specs), "InferenceService")["spec"]["predictor"]
+    assert predictor["imagePullSecrets"] == [{"name": "profile-secret"}]
+    predictor = one(
+        rendered(chat(imagePullSecrets=[{"name": "svc"}])), "InferenceService"
+    )["spec"]["predictor"]
+    assert predictor["imagePullSecrets"] == [{"name": "svc"}]
+
+
+def test_http_route_points_at_the_predictor() -> None:
+    desired = rendered(chat(routing={"enabled": True, "gatewayRef": {"name": "gw"},
+                                     "requestTimeout": "60s"}))
+    route = one(desired, "HTTPRoute")
+    rule = route["spec"]["rules"][0]
+    assert route["spec"]["parentRefs"] == [
+        {"name": "gw", "group": "gateway.networking.k8s.io", "kind": "Gateway"}
+    ]
+    assert rule["backendRefs"][0]["name"] == "qwen-chat-a04542d9-predictor"
+    assert rule["matches"][0]["path"]["value"] == f"/{NS}/qwen-chat"
+    assert rule["timeouts"] == {"request": "60s"}
+
+
+def test_path_templates_render_from_the_service() -> None:
+    document = {"metadata": {"name": "chat", "namespace": "team", "labels": {"app": "llm"}}}
+    assert render_path("/{.metadata.labels.app}/{.metadata.name}", document) == "/llm/chat"
+    for bad in ("/{.metadata.uid}", "/{.spec}/x", "/UPPER"):
+        try:
+            render_path(bad, document)
+        except PathTemplateError:
+            continue
+        raise AssertionError(f"{bad} should not render")
+
+
+def test_profile_configmap_holds_the_profile_yaml() -> None:
+    desired = rendered(chat(profileOverrides={"engineArgs": {"max-model-len": 8192}}))
+    data = one(desired, "ConfigMap")["data"]
+    assert list(data) == ["vllm-mi300x-fp8-tp1-latency.yaml"]
+    assert "max-model-len: 8192" in data["vllm-mi300x-fp8-tp1-latency.yaml"]
+
+
+def test_profile_file_stem_uses_profile_id_when_set() -> None:
+    from aimsync.api.profile import AIMClusterProfileSpec
+
+    spec = AIMClusterProfileSpec.model_validate(gpu_profile(profileId="custom-id"))
+    assert profile_file_stem(spec) == "custom-id"
+    assert profile_document(spec).startswith("aim_id: qwen/qwen3-32b\nengine_args: {}\n")
+
+
+def test_image_pull_policy_from_the_tag() -> None:
+    assert image_pull_policy("repo/img:1.0") == "IfNotPresent"
+    assert image_pull_policy("repo/img:latest") == "Always"
+    assert image_pull_policy("registry:5000/img") == "Always"
+
+
+def test_namespaces_not_owned_are_not_rendered() -> None:
+    specs = make_specs(
+        cluster={"qwen": gpu_profile()},
+        services={("a", "x"): {"profile": {"name": "qwen"}},
+                  ("b", "y"): {"profile": {"name": "qwen"}}},
+    )
+    desired = rendered(specs, settings=Settings.model_validate({"namespaces": ["a"]}))
+    assert {o.key.namespace for o in desired.objects} == {"a"}
+
+
+def test_rendering_is_deterministic() -> None:
+    def keys(d: DesiredSet) -> list[tuple[str, dict[str, object]]]:
+        return [(str(o.key), o.manifest) for o in d.objects]
+
+    assert keys(rendered(chat())) == keys(rendered(chat()))
+
+
+def test_profile_caching_and_profile_cache_specs_create_caches() -> None:
+    specs = make_specs(
+        namespaced={(NS, "local"): gpu_profile(caching={"enabled": True})},
+    )
+    desired = rendered(specs)
+    objects: list[DesiredObject] = desired.objects
+    assert [o.key.kind for o in objects] == ["PersistentVolumeClaim", "Job"]
+    assert objects[0].manifest["metadata"]["annotations"] == {"aimsync.io/caches": f"{NS}/local"}
