@@ -9,6 +9,8 @@ from aimsync.render.labels import SERVICE_LABEL, base_labels, sanitize_label_val
 from aimsync.render.naming import profile_configmap_name
 from aimsync.render.objects import DesiredObject, ObjectKey
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available: 10x faster
+
 
 def profile_file_stem(spec: AIMProfileSpecCommon) -> str:
     """`<profileId>`, else `vllm-<accelerator|none>-<precision>-tp<count>-<metric>`."""
@@ -39,7 +41,7 @@ def profile_document(spec: AIMProfileSpecCommon) -> str:
         },
         "model_id": spec.model_id or "",
     }
-    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=True, default_flow_style=False)
 
 
 def render_profile_configmap(

@@ -82,6 +82,23 @@ class ProfileStatuses:
     facts: ClusterFacts
     by_ref: dict[ProfileRef, ProfileStatus] = field(default_factory=dict)
 
+    _aim_index: dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]] | None = None
+
+    def by_aim_id(self, specs: Specs) -> dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]]:
+        """Profiles by aimId: namespace profiles (sorted) first, then cluster profiles."""
+        if self._aim_index is None:
+            index: dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]] = {}
+            for (namespace, name), profile in sorted(specs.profiles.items()):
+                index.setdefault(profile.obj.spec.aim_id or "", []).append(
+                    (ProfileRef(name, NAMESPACE, namespace), profile.obj.spec)
+                )
+            for name, cluster in sorted(specs.cluster_profiles.items()):
+                index.setdefault(cluster.obj.spec.aim_id or "", []).append(
+                    (ProfileRef(name, CLUSTER, None), cluster.obj.spec)
+                )
+            self._aim_index = index
+        return self._aim_index
+
     @staticmethod
     def compute(specs: Specs, facts: ClusterFacts) -> ProfileStatuses:
         statuses = ProfileStatuses(facts)
@@ -175,11 +192,13 @@ def _resolve_by_selector(
     namespace = service.namespace or ""
     selector = service.obj.spec.profile.selector  # type: ignore[union-attr]
     assert selector is not None
-    pool: list[tuple[ProfileRef, AIMProfileSpecCommon]] = [
-        (ProfileRef(s.name, NAMESPACE, namespace), s.obj.spec) for s in specs.profiles_in(namespace)
-    ] + [
-        (ProfileRef(name, CLUSTER, None), s.obj.spec)
-        for name, s in sorted(specs.cluster_profiles.items())
+    # Like the operator's field index on .spec.aimId, only profiles of the selector's aimId
+    # are candidates at all (validation makes every selector name an aimId).
+    index = statuses.by_aim_id(specs)
+    pool = [
+        (ref, spec)
+        for ref, spec in index.get(selector.aim_id or "", [])
+        if ref.scope == CLUSTER or ref.namespace == namespace
     ]
     verdicts: list[CandidateVerdict] = []
     kept: list[tuple[ProfileRef, AIMProfileSpecCommon]] = []
