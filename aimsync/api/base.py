@@ -44,9 +44,12 @@ _QUANTITY = re.compile(QUANTITY_PATTERN)
 
 def _validate_quantity(value: object) -> int | str:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
+        got = "a boolean" if isinstance(value, bool) else f"a {type(value).__name__}"
+        if isinstance(value, (list, dict)):
+            got = "a list" if isinstance(value, list) else "a mapping"
         raise PydanticCustomError(
             "quantity_type",
-            "expected a Kubernetes quantity (a number or a string such as 10Gi, 500m)",
+            f"expected a Kubernetes quantity (a number or a string such as 10Gi, 500m), got {got}",
         )
     if isinstance(value, str) and not _QUANTITY.match(value):
         raise PydanticCustomError(

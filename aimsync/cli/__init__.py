@@ -9,6 +9,7 @@ import click
 
 from aimsync import __version__
 from aimsync.cli.exit_codes import ExitCode
+from aimsync.cli.diff import diff_command
 from aimsync.cli.explain import explain_command
 from aimsync.cli.render import render_command
 from aimsync.cli.validate import validate_command
@@ -49,6 +50,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 cli.add_command(validate_command)
 cli.add_command(render_command)
 cli.add_command(explain_command)
+cli.add_command(diff_command)
 
 
 def main() -> None:

@@ -35,6 +35,14 @@ class LoadedRepository:
 
 
 def _decode(data: bytes, relative: str, findings: Findings) -> str | None:
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        offset = data.index(b"\x00")
+        findings.error(
+            Location(relative, data[:offset].count(b"\n") + 1),
+            "file contains NUL bytes: it is not UTF-8 text (saved as UTF-16?); save it as UTF-8",
+            rule="file.encoding",
+        )
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -12,6 +12,7 @@ event stream with an explicit stack, so that:
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -92,10 +93,36 @@ class _Abort(Exception):
         self.problem = problem
 
 
-def _pos(mark: object) -> Position:
-    line = getattr(mark, "line", 0)
-    column = getattr(mark, "column", 0)
-    return Position(line + 1, column + 1)
+# libyaml also breaks lines at NEL, LS and PS; editors and YAML 1.2 do not.
+_EXTRA_BREAKS = re.compile("[\u0085\u2028\u2029]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class _Positions:
+    """libyaml marks -> positions as an editor shows them."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] | None = None
+        if _EXTRA_BREAKS.search(text):
+            self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+    def of_index(self, index: int) -> Position:
+        assert self.starts is not None
+        line = bisect.bisect_right(self.starts, index) - 1
+        return Position(line + 1, index - self.starts[line] + 1)
+
+    def __call__(self, mark: object) -> Position:
+        if self.starts is not None:
+            return self.of_index(int(getattr(mark, "index", 0)))
+        return Position(int(getattr(mark, "line", 0)) + 1, int(getattr(mark, "column", 0)) + 1)
+
+
+def _index_position(text: str, index: int) -> Position:
+    line = text.count("\n", 0, index)
+    return Position(line + 1, index - (text.rfind("\n", 0, index) + 1) + 1)
+
+
+
 
 
 def _resolve_plain(text: str, position: Position) -> object:
@@ -161,8 +188,11 @@ class _Frame:
 
 
 class _DocumentBuilder:
-    def __init__(self, index: int, start: Position, limits: YamlLimits) -> None:
+    def __init__(
+        self, index: int, start: Position, limits: YamlLimits, positions: _Positions
+    ) -> None:
         self.limits = limits
+        self.pos = positions
         self.document = YamlDocument(index=index, start=start, value=None)
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[object, int]] = {}
@@ -239,7 +269,7 @@ class _DocumentBuilder:
 
     # -- events --------------------------------------------------------------------------
     def scalar(self, event: yaml.ScalarEvent) -> None:
-        position = _pos(event.start_mark)
+        position = self.pos(event.start_mark)
         if self._expects_key():
             self._set_key(event.value, position)
             return
@@ -258,7 +288,7 @@ class _DocumentBuilder:
         self._attach(value, 1, position)
 
     def alias(self, event: yaml.AliasEvent) -> None:
-        position = _pos(event.start_mark)
+        position = self.pos(event.start_mark)
         if event.anchor not in self.anchors:
             raise _Abort(YamlProblem(position, f"unknown or recursive alias *{event.anchor}"))
         value, size = self.anchors[event.anchor]
@@ -272,7 +302,7 @@ class _DocumentBuilder:
         self._attach(value, size, position)
 
     def start_collection(self, event: yaml.CollectionStartEvent) -> None:
-        position = _pos(event.start_mark)
+        position = self.pos(event.start_mark)
         if self._expects_key():
             raise _Abort(YamlProblem(position, "a mapping key must be a plain string"))
         is_map = isinstance(event, yaml.MappingStartEvent)
@@ -308,6 +338,7 @@ def read_yaml_documents(
     Empty documents (only comments, or a bare `---`) are dropped.
     """
     limits = limits or YamlLimits()
+    positions = _Positions(text)
     documents: list[YamlDocument] = []
     parser = _Parser(text)
     builder: _DocumentBuilder | None = None
@@ -321,11 +352,11 @@ def read_yaml_documents(
                 if index >= limits.max_documents_per_file:
                     raise _Abort(
                         YamlProblem(
-                            _pos(event.start_mark),
+                            positions(event.start_mark),
                             f"more than {limits.max_documents_per_file} documents in one file",
                         )
                     )
-                builder = _DocumentBuilder(index, _pos(event.start_mark), limits)
+                builder = _DocumentBuilder(index, positions(event.start_mark), limits, positions)
                 index += 1
             elif isinstance(event, yaml.DocumentEndEvent):
                 assert builder is not None
@@ -348,16 +379,24 @@ def read_yaml_documents(
         return documents, abort.problem
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        position = _pos(mark) if mark is not None else Position(1, 1)
+        position = positions(mark) if mark is not None else Position(1, 1)
         detail = exc.problem or "invalid YAML"
         context = ""
         if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
-            start = _pos(exc.context_mark)
+            start = positions(exc.context_mark)
             context = f" ({exc.context} that starts at line {start.line}, column {start.column})"
         elif exc.context:
             context = f" ({exc.context})"
         return documents, YamlProblem(position, f"YAML syntax error: {detail}{context}")
-    except yaml.YAMLError as exc:  # reader errors without a mark (e.g. control characters)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        # The position is a byte offset into the UTF-8 text.
+        index = len(text.encode()[: exc.position].decode(errors="ignore"))
+        where = positions.of_index(index) if positions.starts else _index_position(text, index)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character))
+        return documents, YamlProblem(
+            where, f"character U+{code:04X} is not allowed in YAML (a control character?)"
+        )
+    except yaml.YAMLError as exc:
         return documents, YamlProblem(Position(1, 1), f"YAML error: {exc}")
     finally:
         dispose = getattr(parser, "dispose", None)

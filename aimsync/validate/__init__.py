@@ -68,6 +68,20 @@ def _validate_document(
     return Spec(identified.kind, identified.name, identified.namespace, source, obj)
 
 
+def _claimed_keys(document: SourceDocument) -> set[tuple[AIMKind, str | None, str]]:
+    """Best effort: which (kind, namespace, name) a document that failed to identify means."""
+    value = document.document.value
+    if not isinstance(value, dict) or not isinstance(value.get("metadata"), dict):
+        return set()
+    name = value["metadata"].get("name")
+    kind = value.get("kind")
+    if not isinstance(name, str) or kind not in AIMKind.__members__.values():
+        return set()
+    namespace = value["metadata"].get("namespace")
+    namespaces = {namespace if isinstance(namespace, str) else None, None}
+    return {(AIMKind(kind), ns, name) for ns in namespaces}
+
+
 def validate_documents(
     documents: list[SourceDocument], settings: Settings, findings: Findings | None = None
 ) -> ValidationResult:
@@ -78,6 +92,8 @@ def validate_documents(
     for document in documents:
         identified = identify(document, findings)
         if identified is None:
+            # It still names something: references to it are not reported as missing.
+            invalid.update(_claimed_keys(document))
             continue
         key = (identified.kind, identified.namespace, identified.name)
         first = seen.get(key)
@@ -104,7 +120,9 @@ def validate_documents(
             invalid.add(key)
             continue
         specs.add(spec)
-    check_references(specs, findings, invalid)
+    # A file that could not be read may define what a reference names: say nothing then.
+    unreadable = any(f.rule.startswith("file.") for f in findings.errors)
+    check_references(specs, findings, invalid, unreadable)
     return ValidationResult(specs, findings)
 
 

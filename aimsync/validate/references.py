@@ -39,15 +39,19 @@ InvalidKeys = set[tuple[AIMKind, str | None, str]]
 
 def _invalid_profile(invalid: InvalidKeys, namespace: str | None, name: str) -> bool:
     """A reference to an object that exists but failed validation is not reported again."""
-    return (AIMKind.PROFILE, namespace, name) in invalid or (
-        AIMKind.CLUSTER_PROFILE,
-        None,
-        name,
-    ) in invalid
+    return any(
+        (kind, ns, name) in invalid
+        for kind in (AIMKind.PROFILE, AIMKind.CLUSTER_PROFILE)
+        for ns in (namespace, None)
+    )
 
 
 def check_service(
-    spec: Spec[AIMService], specs: Specs, findings: Findings, invalid: InvalidKeys
+    spec: Spec[AIMService],
+    specs: Specs,
+    findings: Findings,
+    invalid: InvalidKeys,
+    unreadable: bool = False,
 ) -> None:
     namespace = spec.namespace or ""
     service = spec.obj.spec
@@ -77,7 +81,7 @@ def check_service(
         return
     if profile.name:
         found = _find_profile(specs, namespace, profile.name)
-        if found is None and _invalid_profile(invalid, namespace, profile.name):
+        if found is None and (unreadable or _invalid_profile(invalid, namespace, profile.name)):
             return
         if found is None:
             names = [n for ns, n in specs.profiles if ns == namespace] + list(
@@ -130,9 +134,12 @@ def check_service(
     )
 
 
-def check_references(specs: Specs, findings: Findings, invalid: InvalidKeys) -> None:
+def check_references(
+    specs: Specs, findings: Findings, invalid: InvalidKeys, unreadable: bool = False
+) -> None:
+    """`unreadable`: some file could not be read, so "not found" may be untrue."""
     for spec in specs.services.values():
-        check_service(spec, specs, findings, invalid)
+        check_service(spec, specs, findings, invalid, unreadable)
     for cache in specs.caches.values():
         namespace = cache.namespace or ""
         target = cache.obj.spec
@@ -145,13 +152,29 @@ def check_references(specs: Specs, findings: Findings, invalid: InvalidKeys) -> 
             found = specs.profiles.get((namespace, target.profile_name))
             scope_text = f"no AIMProfile in namespace {namespace}"
             names = [n for ns, n in specs.profiles if ns == namespace]
-        if found is None and _invalid_profile(invalid, namespace, target.profile_name):
+        if found is None and (
+            unreadable or _invalid_profile(invalid, namespace, target.profile_name)
+        ):
             continue
         if found is None:
+            other_scope = (
+                "Namespace"
+                if target.profile_scope == "Cluster"
+                and (namespace, target.profile_name) in specs.profiles
+                else "Cluster"
+                if target.profile_scope == "Namespace"
+                and target.profile_name in specs.cluster_profiles
+                else None
+            )
+            hint = (
+                f"; there is one with profileScope: {other_scope}"
+                if other_scope
+                else _not_found_hint(target.profile_name, names)
+            )
             findings.error(
                 cache.source.location("spec", "profileName"),
                 f"{scope_text} named {target.profile_name!r} (profileScope: "
-                f"{target.profile_scope})" + _not_found_hint(target.profile_name, names),
+                f"{target.profile_scope})" + hint,
                 field="spec.profileName",
                 rule="ref.cache-profile-not-found",
             )

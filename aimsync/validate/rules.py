@@ -157,7 +157,9 @@ def service_rules(data: dict[str, object], settings: Settings) -> Iterator[RuleF
     if not isinstance(spec, dict):
         return
     for field, why in UNSUPPORTED_SERVICE_FIELDS.items():
-        if _nonempty(spec, field):
+        # An empty list of adapters is harmless; any other presence is refused (an empty
+        # autoScaling or model block is refused by the CRD as well).
+        if _nonempty(spec, field) if field == "adapters" else _has(spec, field):
             yield RuleFinding(
                 ("spec", field), f"spec.{field} is not supported by aimsync: {why}",
                 "aimsync.unsupported",

@@ -117,8 +117,8 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
         parent = model_at(root, loc[:-1])
         known = allowed_fields(parent) if parent else []
         hint = suggest(field, known) if known else None
-        did_you_mean = f"; did you mean {hint!r}?" if hint else ""
-        allowed = f" Allowed fields here: {', '.join(known)}." if known else ""
+        did_you_mean = f" (did you mean {hint!r}?)" if hint else ""
+        allowed = f"; allowed fields here: {', '.join(known)}" if known else ""
         return f"unknown field {field!r}{did_you_mean}{allowed}"
     if kind == "string_type":
         return f"expected a string, got {describe_value(value)} (quote it: \"{value}\")" if (
@@ -168,12 +168,23 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
     return str(error["msg"])
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:
-    """pydantic adds union-member tags (e.g. 'int', 'str') to locations; drop them."""
+def _clean_loc(loc: tuple[Any, ...], data: object) -> FieldPath:
+    """The location as a path into the document.
+
+    pydantic may add union-member tags (e.g. 'int', 'function-plain') to locations. A part is
+    kept when the document has it (so a user key named 'str' stays), and the last part is kept
+    too (a missing field is not in the document, by definition).
+    """
     out: list[str | int] = []
-    for part in loc:
-        if isinstance(part, str) and ("[" in part or part in ("int", "str", "function-plain")):
-            continue
+    current: object = data
+    for position, part in enumerate(loc):
+        last = position == len(loc) - 1
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        elif not last:
+            continue  # a tag pydantic added
         out.append(part)
     return tuple(out)
 
@@ -191,14 +202,14 @@ def validate_model(
         # "did you mean" of the unknown key says it all, so the missing one is dropped.
         suggested = set()
         for error in errors:
-            if error["type"] == "extra_forbidden":
-                loc = _clean_loc(tuple(error["loc"]))
+            if error["type"] == "extra_forbidden" and error["loc"]:
+                loc = _clean_loc(tuple(error["loc"]), data)
                 parent = model_at(model, loc[:-1])
                 hint = suggest(str(loc[-1]), allowed_fields(parent)) if parent else None
                 if hint:
                     suggested.add((*loc[:-1], hint))
         for error in errors:
-            path = _clean_loc(tuple(error["loc"]))
+            path = _clean_loc(tuple(error["loc"]), data)
             if error["type"] == "missing" and path in suggested:
                 continue
             problems.append((path, _message(error, model), f"schema.{error['type']}"))

@@ -81,7 +81,7 @@ CASES = [
          svc("profile: {name: qwen}\nresources:\n  limits: {cpu: true}"), SVC, 8,
          "spec.resources.limits.cpu", "expected a Kubernetes quantity"),
     Case("unknown-field-suggestion", svc("profile: {name: qwen}\nreplica: 2"), SVC, 7,
-         "spec.replica", "unknown field 'replica'; did you mean 'replicas'?"),
+         "spec.replica", "unknown field 'replica' (did you mean 'replicas'?)"),
     Case("unknown-nested-field", svc("profile: {nmae: qwen}"), SVC, 6, "spec.profile.nmae",
          "did you mean 'name'?"),
     Case("gateway-port-range",
@@ -229,7 +229,7 @@ CASES = [
          "metadata.annotations.bad key", "invalid annotation"),
     Case("metadata-unknown-field",
          svc("profile: {name: qwen}", metadata="  generateName: chat-\n"), SVC, 5,
-         "metadata.generateName", "Allowed fields here: annotations, labels, name, namespace"),
+         "metadata.generateName", "allowed fields here: annotations, labels, name, namespace"),
     # --- cross references ---
     Case("profile-not-found", svc("profile: {name: qwne}"), SVC, 6, "spec.profile.name",
          "did you mean 'qwen'?"),

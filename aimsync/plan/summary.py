@@ -1,0 +1,151 @@
+"""What a change means at the AIM level, for reviewers: services, profile switches, GPU
+demand per accelerator model, caches. Computed from the two renders being compared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aimsync.api import AIMService
+from aimsync.api.quantity import parse_quantity
+from aimsync.plan.changes import Action, ChangeSet
+from aimsync.resolve.profile_status import AMD_GPU
+from aimsync.resolve.resolver import Resolution
+from aimsync.specs import NamespacedKey, Specs
+
+
+@dataclass(frozen=True)
+class RenderedSide:
+    """One side of a comparison: the validated specs and how every service resolved."""
+
+    specs: Specs
+    resolutions: list[Resolution]
+
+    def by_service(self) -> dict[NamespacedKey, Resolution]:
+        return {r.service: r for r in self.resolutions}
+
+
+@dataclass(frozen=True)
+class ProfileSwitch:
+    service: str
+    before: str
+    after: str
+    why: str
+
+
+@dataclass(frozen=True)
+class CacheChange:
+    action: str  # added | removed | resized
+    namespace: str
+    name: str
+    source: str
+    size: str
+
+
+@dataclass
+class AimSummary:
+    services_added: list[str] = field(default_factory=list)
+    services_removed: list[str] = field(default_factory=list)
+    switches: list[ProfileSwitch] = field(default_factory=list)
+    gpus_before: dict[str, int] = field(default_factory=dict)
+    gpus_after: dict[str, int] = field(default_factory=dict)
+    caches: list[CacheChange] = field(default_factory=list)
+
+    @property
+    def gpu_changes(self) -> list[tuple[str, int, int]]:
+        models = sorted(set(self.gpus_before) | set(self.gpus_after))
+        return [
+            (m, self.gpus_before.get(m, 0), self.gpus_after.get(m, 0))
+            for m in models
+            if self.gpus_before.get(m, 0) != self.gpus_after.get(m, 0)
+        ]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.services_added or self.services_removed or self.switches
+            or self.gpu_changes or self.caches
+        )
+
+
+def _replicas(service: AIMService) -> int:
+    """Replicas the service may run: the fixed count, or maxReplicas when autoscaled."""
+    spec = service.spec
+    if spec.min_replicas is not None or spec.max_replicas is not None:
+        return spec.max_replicas or spec.min_replicas or 1
+    return spec.replicas
+
+
+def gpu_demand(side: RenderedSide) -> dict[str, int]:
+    demand: dict[str, int] = {}
+    for resolution in side.resolutions:
+        if not resolution.resolved or resolution.spec is None or resolution.status is None:
+            continue
+        service = side.specs.services[resolution.service].obj
+        if service.spec.resources is not None:
+            requested = (service.spec.resources.requests or {}).get(AMD_GPU)
+            if requested is None:
+                requested = (service.spec.resources.limits or {}).get(AMD_GPU)
+            gpus = int(parse_quantity(requested)) if requested is not None else 0
+        else:
+            gpus = int(parse_quantity(resolution.status.requests.get(AMD_GPU, "0")))
+        if gpus:
+            model = resolution.spec.accelerator_model or "GPU"
+            demand[model] = demand.get(model, 0) + gpus * _replicas(service)
+    return demand
+
+
+def _switch_reason(before: Resolution, after: Resolution, service: AIMService) -> str:
+    assert before.profile is not None and after.profile is not None
+    if after.shape == "name":
+        return "spec.profile.name changed" if before.shape == "name" else "now chosen by name"
+    for verdict in after.candidates:
+        if verdict.ref == before.profile and not verdict.kept:
+            return f"{before.profile.name} no longer qualifies: {verdict.reason}"
+    for other, tier in after.deciding:
+        if other == before.profile.name:
+            return f"{after.profile.name} ranks higher on {tier}"
+    if all(v.ref != before.profile for v in after.candidates):
+        return f"{before.profile.name} is no longer a candidate"
+    return "the ranking changed"
+
+
+def summarize(before: RenderedSide, after: RenderedSide, changes: ChangeSet) -> AimSummary:
+    summary = AimSummary()
+    old, new = before.by_service(), after.by_service()
+    summary.services_added = [f"{ns}/{n}" for ns, n in sorted(set(new) - set(old))]
+    summary.services_removed = [f"{ns}/{n}" for ns, n in sorted(set(old) - set(new))]
+    for key in sorted(set(old) & set(new)):
+        a, b = old[key], new[key]
+        if a.profile != b.profile and a.profile is not None and b.profile is not None:
+            summary.switches.append(
+                ProfileSwitch(
+                    f"{key[0]}/{key[1]}", a.profile.name, b.profile.name,
+                    _switch_reason(a, b, after.specs.services[key].obj),
+                )
+            )
+        elif a.profile != b.profile:
+            summary.switches.append(
+                ProfileSwitch(
+                    f"{key[0]}/{key[1]}",
+                    a.profile.name if a.profile else f"none ({a.reason})",
+                    b.profile.name if b.profile else f"none ({b.reason})",
+                    b.message if b.profile is None else a.message,
+                )
+            )
+    summary.gpus_before = gpu_demand(before)
+    summary.gpus_after = gpu_demand(after)
+    for change in changes.changes:
+        if change.key.kind != "PersistentVolumeClaim" or change.action is Action.UNCHANGED:
+            continue
+        manifest = change.after or change.before
+        assert manifest is not None
+        labels = manifest["metadata"]["labels"]  # type: ignore[index]
+        size = manifest["spec"]["resources"]["requests"]["storage"]  # type: ignore[index]
+        action = {Action.CREATE: "added", Action.DELETE: "removed"}.get(change.action, "changed")
+        summary.caches.append(
+            CacheChange(
+                action, change.key.namespace, change.key.name,
+                str(labels.get("aim.eai.amd.com/source-model", "")), str(size),
+            )
+        )
+    return summary
