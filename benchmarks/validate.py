@@ -12,9 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from aimsync.load.repository import load_repository
 from generate import generate
+
+from aimsync.load.repository import load_repository
 from aimsync.validate import validate_repository
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)

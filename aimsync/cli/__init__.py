@@ -8,8 +8,8 @@ import traceback
 import click
 
 from aimsync import __version__
-from aimsync.cli.exit_codes import ExitCode
 from aimsync.cli.diff import diff_command
+from aimsync.cli.exit_codes import ExitCode
 from aimsync.cli.explain import explain_command
 from aimsync.cli.render import render_command
 from aimsync.cli.validate import validate_command

@@ -8,7 +8,9 @@ from aimsync.plan.changes import Action, ChangeSet, ObjectChange
 from aimsync.render.objects import DesiredObject, ObjectKey
 
 
-def json_patch(before: dict[str, object], after: dict[str, object]) -> tuple[dict[str, object], ...]:
+def json_patch(
+    before: dict[str, object], after: dict[str, object]
+) -> tuple[dict[str, object], ...]:
     return tuple(jsonpatch.make_patch(before, after).patch)
 
 

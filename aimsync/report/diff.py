@@ -44,7 +44,9 @@ def summary_lines(summary: AimSummary) -> list[str]:
     for service in summary.services_removed:
         lines.append(f"- service {service}")
     for switch in summary.switches:
-        lines.append(f"~ {switch.service}: profile {switch.before} -> {switch.after} ({switch.why})")
+        lines.append(
+            f"~ {switch.service}: profile {switch.before} -> {switch.after} ({switch.why})"
+        )
     for model, before, after in summary.gpu_changes:
         lines.append(f"~ GPU demand {model}: {before} -> {after}")
     for cache in summary.caches:
@@ -120,8 +122,8 @@ def _markdown_summary(summary: AimSummary) -> list[str]:
     out: list[str] = []
     if summary.services_added or summary.services_removed:
         out.append("**Services:** " + ", ".join(
-            [f"➕ `{s}`" for s in summary.services_added]
-            + [f"➖ `{s}`" for s in summary.services_removed]
+            [f"added `{s}`" for s in summary.services_added]
+            + [f"removed `{s}`" for s in summary.services_removed]
         ))
         out.append("")
     if summary.switches:

@@ -75,7 +75,7 @@ def _claimed_keys(document: SourceDocument) -> set[tuple[AIMKind, str | None, st
         return set()
     name = value["metadata"].get("name")
     kind = value.get("kind")
-    if not isinstance(name, str) or kind not in AIMKind.__members__.values():
+    if not isinstance(name, str) or not isinstance(kind, str) or kind not in set(AIMKind):
         return set()
     namespace = value["metadata"].get("namespace")
     namespaces = {namespace if isinstance(namespace, str) else None, None}

@@ -179,10 +179,12 @@ def _clean_loc(loc: tuple[Any, ...], data: object) -> FieldPath:
     current: object = data
     for position, part in enumerate(loc):
         last = position == len(loc) - 1
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            current = current[part]
+        in_map = isinstance(current, dict) and part in current
+        in_list = (
+            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        )
+        if in_map or in_list:
+            current = current[part]  # type: ignore[index]
         elif not last:
             continue  # a tag pydantic added
         out.append(part)

@@ -44,11 +44,13 @@ def test_earliest_profile_cache_scheme_vector() -> None:
 
 
 def test_artifact_name_vector_without_env() -> None:
-    assert artifact_name("hf://Qwen/Qwen3-32B-FP8", None, "") == "hf---qwen-qwen3-32b-fp8-c6782ee37e"
+    name = artifact_name("hf://Qwen/Qwen3-32B-FP8", None, "")
+    assert name == "hf---qwen-qwen3-32b-fp8-c6782ee37e"
 
 
 def test_artifact_name_vector_with_secret_env() -> None:
-    env = [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token"}}}]
+    secret = {"secretKeyRef": {"name": "hf-token", "key": "token"}}
+    env = [{"name": "HF_TOKEN", "valueFrom": secret}]
     assert artifact_name("hf://Qwen/Qwen3-32B-FP8", env, "") == "hf---qwen-qwen3-32b-fp8-5402c53982"
 
 
