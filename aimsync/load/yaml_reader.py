@@ -102,6 +102,9 @@ class _Positions:
     """libyaml marks -> positions as an editor shows them."""
 
     def __init__(self, text: str) -> None:
+        # libyaml puts end-of-stream problems on a line after the last one; clamp to it.
+        self.last_line = len(_LINE_BREAK.split(text))
+        self.last_column = len(_LINE_BREAK.split(text)[-1]) + 1
         self.starts: list[int] | None = None
         if _EXTRA_BREAKS.search(text):
             self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
@@ -113,8 +116,13 @@ class _Positions:
 
     def __call__(self, mark: object) -> Position:
         if self.starts is not None:
-            return self.of_index(int(getattr(mark, "index", 0)))
-        return Position(int(getattr(mark, "line", 0)) + 1, int(getattr(mark, "column", 0)) + 1)
+            position = self.of_index(int(getattr(mark, "index", 0)))
+        else:
+            line = int(getattr(mark, "line", 0)) + 1
+            position = Position(line, int(getattr(mark, "column", 0)) + 1)
+        if position.line > self.last_line:
+            return Position(self.last_line, self.last_column)
+        return position
 
 
 def _index_position(text: str, index: int) -> Position:
