@@ -23,7 +23,7 @@ spec:
   aimId: org/model-{i % 50}
   modelId: org/model-{i % 50}-fp8
   engine: vllm
-  metric: {"latency" if i % 2 else "throughput"}
+  metric: {"throughput" if (i // 50) % 2 else "latency"}
   precision: fp8
   type: optimized
   primary: {"true" if i % 7 == 0 else "false"}
