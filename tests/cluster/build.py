@@ -134,7 +134,7 @@ def _go_build(go: str, key_dir: Path, log: TextIO) -> None:
     ]
     print(
         f"tests.cluster: building kube-apiserver {KUBERNETES_VERSION} + etcd + kubectl into "
-        f"{key_dir} (a cold build takes 10-20 min on 2 cores)...",
+        f"{key_dir} (a cold build takes about 6-9 min on 2 cores)...",
         file=log,
         flush=True,
     )

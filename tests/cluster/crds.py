@@ -24,10 +24,8 @@ from tests.cluster.build import MODULE_DIR, cache_root, go_executable
 LOCK_FILE = MODULE_DIR / "crds.lock.json"
 DOWNLOAD_TIMEOUT_SECONDS = 600.0
 
-try:
-    _YAMLLoader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML without libyaml
-    _YAMLLoader = yaml.SafeLoader
+# The C loader parses the 2 MB InferenceService CRD ~10x faster; PyYAML may lack libyaml.
+_YAMLLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CRDSourceError(RuntimeError):

@@ -35,7 +35,10 @@ class KubeApiError(Exception):
 
 def new_api_client(kubeconfig: Path) -> client.ApiClient:
     """An ``ApiClient`` for the current context of ``kubeconfig``."""
-    return config.new_client_from_config(config_file=str(kubeconfig))
+    api_client: client.ApiClient = config.new_client_from_config(  # type: ignore[no-untyped-call]
+        config_file=str(kubeconfig)
+    )
+    return api_client
 
 
 def request(
@@ -68,7 +71,7 @@ def request(
         body=serialized_body,
         _request_timeout=timeout,
     )
-    response.read()
+    response.read()  # type: ignore[no-untyped-call]
     raw = response.data.decode() if response.data else ""
     try:
         decoded: Any = json.loads(raw) if raw else {}

@@ -21,6 +21,7 @@ from tests.cluster import (
     ClusterAccess,
     KubeApiError,
     connect_existing,
+    ensure_built,
     local_cluster,
     new_api_client,
 )
@@ -28,6 +29,18 @@ from tests.cluster import request as kube_request
 
 EXTERNAL_KUBECONFIG_ENV = "AIMSYNC_TEST_KUBECONFIG"
 TEST_NAMESPACE_LABEL = "aimsync.test/ephemeral"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Build the control plane binaries before any test runs.
+
+    A cold build takes about 6-9 minutes on 2 cores; done here it is not charged to the first
+    test's pytest-timeout budget. The ``control_plane`` fixture then finds the binaries cached.
+    """
+    if session.config.option.collectonly or os.environ.get(EXTERNAL_KUBECONFIG_ENV):
+        return
+    if any("control_plane" in getattr(item, "fixturenames", ()) for item in session.items):
+        ensure_built()
 
 
 @pytest.fixture(scope="session")

@@ -268,6 +268,39 @@ def test_second_field_manager_conflicts_with_409_until_forced(
     assert owners == {OTHER_FIELD_MANAGER}
 
 
+def test_inferenceservice_status_can_be_set_through_status_subresource(
+    api_client: client.ApiClient, namespace: str
+) -> None:
+    # No KServe controller runs; tests set status through the /status subresource themselves.
+    server_side_apply(
+        api_client,
+        inference_service(namespace),
+        plural="inferenceservices",
+        field_manager=FIELD_MANAGER,
+    )
+    isvc_path = resource_path(
+        "serving.kserve.io/v1beta1", "inferenceservices", "smoke-isvc", namespace
+    )
+    status = {
+        "url": "http://smoke-isvc.example",
+        "conditions": [
+            {"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+        ],
+    }
+
+    request(
+        api_client,
+        "PATCH",
+        f"{isvc_path}/status",
+        body={"status": status},
+        content_type="application/merge-patch+json",
+    )
+
+    stored = request(api_client, "GET", isvc_path)
+    assert stored["status"]["url"] == "http://smoke-isvc.example"
+    assert stored["status"]["conditions"][0]["status"] == "True"
+
+
 def test_changing_job_pod_template_is_rejected_as_immutable(
     api_client: client.ApiClient, namespace: str
 ) -> None:
