@@ -39,6 +39,11 @@ class LimitSettings(APIModel):
 
 class Settings(APIModel):
     field_manager: Annotated[str, Field(min_length=1, max_length=128)] = "aimsync"
+    # Fields taken by imperative edits of these managers (prefixes; Update operations only)
+    # are drift: aimsync takes them back. Conflicts with anything else are reported.
+    reclaim_from_managers: list[str] = Field(
+        default_factory=lambda: ["kubectl", "before-first-apply"]
+    )
     downloader_image: Annotated[str, Field(min_length=1)] = DEFAULT_DOWNLOADER_IMAGE
     default_storage_class: str | None = None
     # Size of a model source that gives none (the PVC of a cache must be sized).

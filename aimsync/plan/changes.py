@@ -24,6 +24,7 @@ class ObjectChange:
     after: dict[str, object] | None
     patch: tuple[dict[str, object], ...] = ()  # RFC 6902, before -> after
     reason: str = ""
+    force: bool = False  # apply with force: drift edited by an imperative manager
 
     @property
     def changed(self) -> bool:

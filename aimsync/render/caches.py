@@ -20,6 +20,7 @@ from aimsync.api.profile import AIMModelSource
 from aimsync.api.quantity import ceil_gib, parse_quantity
 from aimsync.render.labels import (
     AIM_COMPONENT_LABEL,
+    CACHE_MODE_LABEL,
     CACHE_NAME_LABEL,
     CACHE_TYPE_LABEL,
     CACHES_ANNOTATION,
@@ -64,6 +65,7 @@ class Artifact:
     size_bytes: Decimal
     headroom_percent: int
     env: list[EnvVar]
+    mode: str = "Shared"  # Shared | Dedicated
     caches: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +119,7 @@ def plan_artifacts(
                     size_bytes=source_size(source, settings),
                     headroom_percent=request.headroom_percent,
                     env=env,
+                    mode=request.mode,
                 )
             else:
                 # The largest request wins; the first cache (in name order) gives credentials.
@@ -135,6 +138,7 @@ def _artifact_labels(artifact: Artifact) -> dict[str, str]:
     labels[CACHE_NAME_LABEL] = artifact.name
     labels[SOURCE_MODEL_LABEL] = sanitize_label_value(artifact.source_uri.split("://", 1)[-1])
     labels[PROFILE_CACHE_LABEL] = sanitize_label_value(artifact.caches[0].split("/", 1)[1])
+    labels[CACHE_MODE_LABEL] = artifact.mode
     return labels
 
 
@@ -184,6 +188,7 @@ def render_download_job(artifact: Artifact, settings: Settings) -> DesiredObject
             CACHE_NAME_LABEL: artifact.name,
             CACHE_TYPE_LABEL: "artifact",
             AIM_COMPONENT_LABEL: "download",
+            CACHE_MODE_LABEL: artifact.mode,
         }
     )
     pod_labels = {k: v for k, v in labels.items() if k != "app.kubernetes.io/managed-by"}

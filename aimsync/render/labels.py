@@ -26,6 +26,7 @@ SPEC_KIND_LABEL = TRACKING_PREFIX + "spec-kind"
 SPEC_NAME_LABEL = TRACKING_PREFIX + "spec-name"
 SOURCE_ANNOTATION = TRACKING_PREFIX + "source"
 CACHES_ANNOTATION = TRACKING_PREFIX + "caches"
+CACHE_MODE_LABEL = TRACKING_PREFIX + "cache-mode"  # Shared | Dedicated: prune guards read it
 OPT_OUT_ANNOTATION = TRACKING_PREFIX + "ignore"
 
 _LABEL_JUNK = re.compile(r"[^a-z0-9._-]+")

@@ -21,9 +21,10 @@ def _masked(change: ObjectChange) -> tuple[dict[str, object] | None, dict[str, o
 def unified_object_diff(change: ObjectChange) -> str:
     before, after = _masked(change)
     name = f"{change.key.kind}/{change.key.namespace}/{change.key.name}"
+    # Keys sorted on both sides, so that only values and real additions show (as kubectl).
     lines = difflib.unified_diff(
-        to_yaml(before).splitlines(keepends=True) if before else [],
-        to_yaml(after).splitlines(keepends=True) if after else [],
+        to_yaml(before, sort_keys=True).splitlines(keepends=True) if before else [],
+        to_yaml(after, sort_keys=True).splitlines(keepends=True) if after else [],
         fromfile=f"a/{name}" if before else "/dev/null",
         tofile=f"b/{name}" if after else "/dev/null",
     )

@@ -21,11 +21,11 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _ManifestDumper.add_representer(str, _str_representer)
 
 
-def to_yaml(manifest: object) -> str:
+def to_yaml(manifest: object, *, sort_keys: bool = False) -> str:
     return yaml.dump(
         manifest,
         Dumper=_ManifestDumper,
-        sort_keys=False,
+        sort_keys=sort_keys,
         default_flow_style=False,
         allow_unicode=True,
         width=100_000,

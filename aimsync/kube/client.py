@@ -1,0 +1,216 @@
+"""Transport: one small client over the official `kubernetes` package.
+
+Every request goes through `KubeClient.request`, which decodes JSON, turns failures into typed
+errors, retries what is worth retrying (429, 5xx, lost connections; `Retry-After` honoured;
+bounded), and counts reads and writes so that "a no-op run writes nothing" can be checked.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from aimsync.kube.errors import ApiError, ConnectionFailed, KubeError, api_error
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    first_delay: float = 0.2
+    max_delay: float = 5.0
+    max_retry_after: float = 30.0
+
+
+@dataclass
+class RequestStats:
+    """Requests sent, by purpose (retries included; dry-run writes counted separately)."""
+
+    reads: int = 0
+    writes: int = 0
+    dry_runs: int = 0
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, method: str, dry_run: bool) -> None:
+        with self._lock:
+            if method not in WRITE_METHODS:
+                self.reads += 1
+            elif dry_run:
+                self.dry_runs += 1
+            else:
+                self.writes += 1
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "reads": self.reads,
+            "writes": self.writes,
+            "dryRuns": self.dry_runs,
+            "retries": self.retries,
+            "total": self.reads + self.writes + self.dry_runs,
+        }
+
+
+class KubeConfigError(KubeError):
+    """No usable kubeconfig or in-cluster configuration."""
+
+
+class KubeClient:
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api = api_client
+        self.retry = retry or RetryPolicy()
+        self.stats = RequestStats()
+        self._sleep = sleep
+
+    @staticmethod
+    def connect(
+        kubeconfig: Path | None = None, context: str | None = None, pool_size: int = 8
+    ) -> KubeClient:
+        """From a kubeconfig (flag, $KUBECONFIG or ~/.kube/config), else in-cluster."""
+        configuration = client.Configuration()
+        try:
+            if kubeconfig is not None or context is not None or _default_kubeconfig_exists():
+                config.load_kube_config(
+                    config_file=str(kubeconfig) if kubeconfig else None,
+                    context=context,
+                    client_configuration=configuration,
+                )
+            else:
+                config.load_incluster_config(client_configuration=configuration)
+        except (ConfigException, FileNotFoundError, OSError) as exc:
+            raise KubeConfigError(f"cannot load the Kubernetes configuration: {exc}") from None
+        configuration.connection_pool_maxsize = max(pool_size, 4)
+        configuration.retries = False  # retries are ours, with their own policy
+        return KubeClient(client.ApiClient(configuration))
+
+    def close(self) -> None:
+        self.api.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Iterable[tuple[str, str]] = (),
+        body: object = None,
+        content_type: str = "application/json",
+        timeout: float = 30.0,
+    ) -> dict[str, Any]:
+        return self.request_with_status(
+            method, path, query=query, body=body, content_type=content_type, timeout=timeout
+        )[1]
+
+    def request_with_status(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Iterable[tuple[str, str]] = (),
+        body: object = None,
+        content_type: str = "application/json",
+        timeout: float = 30.0,
+    ) -> tuple[int, dict[str, Any]]:
+        """Like `request`, with the HTTP status (201 tells an apply that created)."""
+        query_params = list(query)
+        dry_run = ("dryRun", "All") in query_params
+        delay = self.retry.first_delay
+        for attempt in range(1, self.retry.attempts + 1):
+            self.stats.record(method, dry_run)
+            try:
+                status, raw, retry_after = self._send(
+                    method, path, query_params, body, content_type, timeout
+                )
+            except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
+                if attempt == self.retry.attempts:
+                    raise ConnectionFailed(
+                        f"{method} {path}: cannot reach the API server: {_short(exc)}"
+                    ) from None
+                self._pause(delay, None)
+                delay = min(delay * 2, self.retry.max_delay)
+                continue
+            decoded = _decode(raw)
+            if 200 <= status < 300:
+                return status, decoded if isinstance(decoded, dict) else {}
+            error = api_error(method, path, status, decoded)
+            if status not in RETRY_STATUSES or attempt == self.retry.attempts:
+                raise error
+            self._pause(delay, retry_after)
+            delay = min(delay * 2, self.retry.max_delay)
+        raise AssertionError("unreachable")
+
+    def _pause(self, delay: float, retry_after: str | None) -> None:
+        with self.stats._lock:
+            self.stats.retries += 1
+        wait = delay
+        if retry_after and retry_after.strip().isdigit():
+            wait = min(float(retry_after), self.retry.max_retry_after)
+        self._sleep(wait)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        body: object,
+        content_type: str,
+        timeout: float,
+    ) -> tuple[int, bytes, str | None]:
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type
+        _method, url, header_params, serialized, _post = self.api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query or None,
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        response = self.api.call_api(
+            method, url, header_params=header_params, body=serialized, _request_timeout=timeout
+        )
+        response.read()
+        return response.status, response.data or b"", response.getheader("Retry-After")
+
+
+def _default_kubeconfig_exists() -> bool:
+    import os
+
+    if os.environ.get("KUBECONFIG"):
+        return True
+    return Path("~/.kube/config").expanduser().is_file()
+
+
+def _decode(raw: bytes) -> object:
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return raw[:256].decode(errors="replace")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+__all__ = ["ApiError", "KubeClient", "KubeConfigError", "RequestStats", "RetryPolicy"]

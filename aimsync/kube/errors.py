@@ -1,0 +1,113 @@
+"""One typed error per API failure, chosen by HTTP status (after kopf's clients/errors.py).
+
+Only the Kubernetes `Status` payload is kept (reason, message, causes); any other body is cut
+to a short prefix so that object data never reaches a log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TEXT_BODY_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class Cause:
+    field: str
+    message: str
+    reason: str
+
+
+class KubeError(Exception):
+    """Anything that went wrong talking to the cluster."""
+
+
+class ConnectionFailed(KubeError):
+    """The API server could not be reached (after retries)."""
+
+
+class ApiError(KubeError):
+    status: int = 0
+
+    def __init__(self, method: str, path: str, status: int, body: object) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        is_status = isinstance(body, dict) and body.get("kind") == "Status"
+        payload: dict[str, Any] = body if is_status else {}  # type: ignore[assignment]
+        self.reason = str(payload.get("reason", ""))
+        if payload:
+            self.message = str(payload.get("message", ""))
+        else:
+            text = body if isinstance(body, str) else ""
+            self.message = text[:TEXT_BODY_LIMIT]
+        details = payload.get("details") or {}
+        self.causes = tuple(
+            Cause(str(c.get("field", "")), str(c.get("message", "")), str(c.get("reason", "")))
+            for c in details.get("causes") or []
+            if isinstance(c, dict)
+        )
+        super().__init__(f"{method} {path}: {status} {self.reason}: {self.message}".rstrip(": "))
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class Forbidden(ApiError):
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Conflict(ApiError):
+    """409: a field-manager conflict on apply, or a resourceVersion precondition."""
+
+    status = 409
+
+
+class Gone(ApiError):
+    status = 410
+
+
+class Invalid(ApiError):
+    """422: the object was refused (schema, immutable field)."""
+
+    status = 422
+
+    @property
+    def immutable(self) -> bool:
+        text = self.message.lower() + " ".join(c.message.lower() for c in self.causes)
+        return "immutable" in text
+
+
+class TooManyRequests(ApiError):
+    status = 429
+
+
+class ServerError(ApiError):
+    """5xx."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    410: Gone,
+    422: Invalid,
+    429: TooManyRequests,
+}
+
+
+def api_error(method: str, path: str, status: int, body: object) -> ApiError:
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
+    return cls(method, path, status, body)

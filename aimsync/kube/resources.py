@@ -1,0 +1,57 @@
+"""Where each kind aimsync touches lives in the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aimsync.render.objects import ObjectKey
+
+
+@dataclass(frozen=True)
+class Resource:
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool = True
+
+    @property
+    def group(self) -> str:
+        return self.api_version.split("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def group_kind(self) -> str:
+        """`Kind.group`, or `Kind` for the core group (the ApplySet notation)."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+    def collection_path(self, namespace: str | None = None) -> str:
+        base = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
+        if self.namespaced and namespace:
+            return f"{base}/namespaces/{namespace}/{self.plural}"
+        return f"{base}/{self.plural}"
+
+    def object_path(self, name: str, namespace: str | None = None) -> str:
+        return f"{self.collection_path(namespace)}/{name}"
+
+
+RESOURCES = {
+    r.kind: r
+    for r in (
+        Resource("v1", "ConfigMap", "configmaps"),
+        Resource("v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+        Resource("batch/v1", "Job", "jobs"),
+        Resource("serving.kserve.io/v1beta1", "InferenceService", "inferenceservices"),
+        Resource("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes"),
+        Resource("coordination.k8s.io/v1", "Lease", "leases"),
+        Resource("v1", "Namespace", "namespaces", namespaced=False),
+        Resource("v1", "Node", "nodes", namespaced=False),
+    )
+}
+MANAGED_KINDS = ("ConfigMap", "PersistentVolumeClaim", "Job", "InferenceService", "HTTPRoute")
+
+
+def resource_for(key: ObjectKey) -> Resource:
+    return RESOURCES[key.kind]
+
+
+def object_path(key: ObjectKey) -> str:
+    return resource_for(key).object_path(key.name, key.namespace)

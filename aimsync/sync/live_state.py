@@ -1,0 +1,51 @@
+"""What aimsync already manages in the cluster: every member of its ApplySet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aimsync.kube.client import KubeClient
+from aimsync.kube.inventory import PART_OF_LABEL
+from aimsync.kube.read import key_of, list_objects
+from aimsync.kube.resources import MANAGED_KINDS, RESOURCES
+from aimsync.kube.wait import READY, inference_service_state, job_state
+from aimsync.render.objects import ObjectKey
+
+
+@dataclass
+class LiveState:
+    members: dict[ObjectKey, dict[str, Any]] = field(default_factory=dict)
+
+    def succeeded_jobs(self) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (k.namespace, k.name)
+            for k, obj in self.members.items()
+            if k.kind == "Job" and job_state(obj) == READY
+        )
+
+    def existing_inference_services(self) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (k.namespace, k.name) for k in self.members if k.kind == "InferenceService"
+        )
+
+    def ready_inference_services(self) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (k.namespace, k.name)
+            for k, obj in self.members.items()
+            if k.kind == "InferenceService" and inference_service_state(obj) == READY
+        )
+
+
+def read_live_state(
+    kube: KubeClient, applyset: str, namespaces: Iterable[str], kinds: Iterable[str] = MANAGED_KINDS
+) -> LiveState:
+    """One LIST per kind and namespace, selecting the set's members by label."""
+    state = LiveState()
+    selector = f"{PART_OF_LABEL}={applyset}"
+    for namespace in sorted(set(namespaces)):
+        for kind in kinds:
+            for obj in list_objects(kube, RESOURCES[kind], namespace, selector):
+                state.members[key_of(obj)] = obj
+    return state
