@@ -2,8 +2,10 @@
 
 ``crds.lock.json`` names each module, its version, the module's ``h1:`` sum and, per file, its
 sha256. The module is fetched with ``go mod download -json MODULE@VERSION`` (which goes through
-the Go module proxy and checks the checksum database) and every file is verified before use.
-Parsed CRDs are cached as JSON next to the binaries, keyed by the file's sha256.
+the Go module proxy and checks the checksum database). An entry with ``vendoredDir`` (a version
+the proxy does not serve) is read from that directory of this repository instead. Every file is
+verified against its sha256 before use. Parsed CRDs are cached as JSON in the cache directory,
+keyed by the file's sha256.
 """
 
 from __future__ import annotations
@@ -36,24 +38,29 @@ class CRDSourceError(RuntimeError):
 class LockedFile:
     module: str
     version: str
-    module_sum: str
     path: str
     sha256: str
+    module_sum: str | None = None  # fetched through the Go module proxy
+    vendored_dir: Path | None = None  # or read from this directory in the repository
 
 
 def locked_files(lock_file: Path = LOCK_FILE) -> list[LockedFile]:
     data = json.loads(lock_file.read_text())
-    return [
-        LockedFile(
-            module=entry["module"],
-            version=entry["version"],
-            module_sum=entry["moduleSum"],
-            path=file["path"],
-            sha256=file["sha256"],
-        )
-        for entry in data["modules"]
-        for file in entry["files"]
-    ]
+    files: list[LockedFile] = []
+    for entry in data["modules"]:
+        vendored = entry.get("vendoredDir")
+        for file in entry["files"]:
+            files.append(
+                LockedFile(
+                    module=entry["module"],
+                    version=entry["version"],
+                    path=file["path"],
+                    sha256=file["sha256"],
+                    module_sum=entry.get("moduleSum"),
+                    vendored_dir=lock_file.parent / vendored if vendored else None,
+                )
+            )
+    return files
 
 
 def download_module(module: str, version: str, expected_sum: str) -> Path:
@@ -105,10 +112,16 @@ def load_crds(lock_file: Path = LOCK_FILE) -> list[dict[str, Any]]:
         if cached.is_file():
             crds.extend(json.loads(cached.read_text()))
             continue
-        key = (locked.module, locked.version)
-        if key not in module_dirs:
-            module_dirs[key] = download_module(locked.module, locked.version, locked.module_sum)
-        data = (module_dirs[key] / locked.path).read_bytes()
+        if locked.vendored_dir is not None:
+            source_dir = locked.vendored_dir
+        else:
+            if locked.module_sum is None:
+                raise CRDSourceError(f"{locked.module}@{locked.version}: no moduleSum pinned")
+            key = (locked.module, locked.version)
+            if key not in module_dirs:
+                module_dirs[key] = download_module(locked.module, locked.version, locked.module_sum)
+            source_dir = module_dirs[key]
+        data = (source_dir / locked.path).read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         origin = f"{locked.module}@{locked.version}/{locked.path}"
         if actual != locked.sha256:

@@ -8,6 +8,7 @@ CRDs are installed; nothing is built or started).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -18,6 +19,7 @@ import pytest
 from kubernetes import client
 
 from tests.cluster import (
+    BuildError,
     ClusterAccess,
     KubeApiError,
     connect_existing,
@@ -40,7 +42,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly or os.environ.get(EXTERNAL_KUBECONFIG_ENV):
         return
     if any("control_plane" in getattr(item, "fixturenames", ()) for item in session.items):
-        ensure_built()
+        with contextlib.suppress(BuildError):  # reported by the control_plane fixture instead
+            ensure_built()
 
 
 @pytest.fixture(scope="session")
