@@ -171,13 +171,6 @@ func run(o options) int {
 		return 1
 	}
 
-	select {
-	case sig := <-signals:
-		logf("received %v before kube-apiserver started", sig)
-		return 0
-	default:
-	}
-
 	args := []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
@@ -205,6 +198,13 @@ func run(o options) int {
 
 	command := app.NewAPIServerCommand() // installs kube-apiserver's SIGTERM/SIGINT handling
 	command.SetArgs(args)
+	// A signal that arrived before kube-apiserver's handler existed was only seen by ours.
+	select {
+	case sig := <-signals:
+		logf("received %v before kube-apiserver started", sig)
+		return 0
+	default:
+	}
 	exited := make(chan int, 1)
 	go func() { exited <- cli.Run(command) }()
 
