@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from aimsync.api.base import (
     DNS1123_LABEL,
@@ -99,10 +99,19 @@ class ResourceClaim(APIModel):
     request: str | None = None
 
 
+def _unique_claims(claims: list[ResourceClaim]) -> list[ResourceClaim]:
+    """listType=map keyed by name, as the API server checks it."""
+    names = [claim.name for claim in claims]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate resource claim name {duplicates[0]!r}")
+    return claims
+
+
 class ResourceRequirements(APIModel):
     limits: dict[str, Quantity] | None = None
     requests: dict[str, Quantity] | None = None
-    claims: list[ResourceClaim] | None = None
+    claims: Annotated[list[ResourceClaim], AfterValidator(_unique_claims)] | None = None
 
 
 class LocalObjectReference(APIModel):

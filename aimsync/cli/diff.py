@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from aimsync.cli.cluster import cluster_options, connect_or_exit, valid_specs_or_exit
 from aimsync.cli.common import echo_findings, exit_with, repository_or_exit
 from aimsync.cli.exit_codes import ExitCode
+from aimsync.kube.errors import KubeError
 from aimsync.load.git_ref import GitRefError, tree_at_ref
 from aimsync.pipeline import RenderOutcome, render_repository
 from aimsync.plan.compare import compare_sets
@@ -15,6 +18,7 @@ from aimsync.plan.summary import RenderedSide, summarize
 from aimsync.render.render import CacheState
 from aimsync.report.diff import format_json, format_markdown, format_table, format_unified
 from aimsync.resolve.facts import ClusterFacts
+from aimsync.sync.engine import SyncOptions, SyncReport, reconcile
 
 
 def _render_side(root: Path, label: str, facts: ClusterFacts | None) -> RenderOutcome:
@@ -29,6 +33,7 @@ def _render_side(root: Path, label: str, facts: ClusterFacts | None) -> RenderOu
 
 @click.command("diff")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
+@cluster_options
 @click.option("--base", "base", metavar="REF",
               help="Compare with the repository at this Git ref (no cluster needed).")
 @click.option("--head", "head", metavar="REF",
@@ -38,17 +43,24 @@ def _render_side(root: Path, label: str, facts: ClusterFacts | None) -> RenderOu
 @click.option("--cluster-facts", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Nodes to match profiles against: the output of `kubectl get nodes -o yaml`.")
 def diff_command(
-    path: Path, base: str | None, head: str | None, output: str, cluster_facts: Path | None
+    path: Path,
+    kubeconfig: Path | None,
+    context: str | None,
+    base: str | None,
+    head: str | None,
+    output: str,
+    cluster_facts: Path | None,
 ) -> None:
-    """Show what would change in the derived Kubernetes objects.
+    """Show what would change: against the live cluster, or (--base) against a Git ref.
 
-    Exit 0 when nothing changes, 1 when something does, 2 for invalid input on either side.
+    Exit 0 when nothing changes, 1 when something does, 2 for invalid input (either side),
+    3 for a cluster error.
     """
     if base is None:
-        raise click.UsageError(
-            "--base REF is required: this version compares two Git revisions offline; "
-            "comparing with the live cluster is not available yet"
-        )
+        if head is not None:
+            raise click.UsageError("--head goes with --base")
+        _live_diff(path, kubeconfig, context, output, cluster_facts)
+        return
     repository_or_exit(path)
     facts = None
     if cluster_facts is not None:
@@ -73,6 +85,60 @@ def diff_command(
     except GitRefError as exc:
         click.echo(f"aimsync: {exc}", err=True)
         exit_with(ExitCode.INVALID)
+
+
+def _live_diff(
+    path: Path, kubeconfig: Path | None, context: str | None, output: str,
+    cluster_facts: Path | None,
+) -> None:
+    """The repository against the live cluster: a plan, with dry-run applies; no writes."""
+    specs = valid_specs_or_exit(path)
+    facts = None
+    if cluster_facts is not None:
+        from aimsync.findings import Findings
+        from aimsync.load.cluster_facts import load_cluster_facts
+
+        found = Findings()
+        facts = load_cluster_facts(cluster_facts, found)
+        if found.has_errors:
+            echo_findings(found, 0)
+            exit_with(ExitCode.INVALID)
+    kube = connect_or_exit(kubeconfig, context, 8)
+    try:
+        report = reconcile(
+            kube, specs, SyncOptions(plan_only=True, facts=facts),
+            lambda line: click.echo(line, err=True),
+        )
+    except KubeError as exc:
+        click.echo(f"aimsync: cluster error: {exc}", err=True)
+        exit_with(ExitCode.FAILURE)
+    finally:
+        kube.close()
+    print_plan(report, output)
+
+
+def print_plan(report: SyncReport, output: str) -> NoReturn:
+    """A live plan in the chosen format; exits 0 (no change), 1 (changes) or 3 (errors)."""
+    changes = report.changes
+    title = "aimsync diff: repository → cluster"
+    if output == "unified":
+        click.echo(format_unified(changes), nl=False)
+    elif output == "json":
+        click.echo(format_json(changes, None), nl=False)
+    elif output == "markdown":
+        click.echo(format_markdown(changes, None, title), nl=False)
+    else:
+        click.echo(format_table(changes, None), nl=False)
+    for waiting in report.waiting:
+        click.echo(
+            f"note: AIMService {waiting.service}: InferenceService {waiting.inference_service} "
+            f"waits for {len(waiting.jobs)} download Job(s)", err=True,
+        )
+    for obj, message in report.failures:
+        click.echo(f"aimsync: {obj}: {message}", err=True)
+    if report.failures:
+        exit_with(ExitCode.FAILURE)
+    exit_with(ExitCode.CHANGES if changes.has_changes else ExitCode.OK)
 
 
 def _report(before: RenderOutcome, after: RenderOutcome, output: str, title: str) -> None:

@@ -13,12 +13,12 @@ from aimsync.cli.cluster import (
     valid_specs_or_exit,
 )
 from aimsync.cli.common import exit_with
+from aimsync.cli.diff import print_plan
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.findings import Findings
 from aimsync.kube.errors import KubeError
 from aimsync.kube.lock import LockHeld
 from aimsync.load.cluster_facts import load_cluster_facts
-from aimsync.report.diff import format_json, format_markdown, format_table, format_unified
 from aimsync.report.sync import format_sync
 from aimsync.sync.engine import SyncOptions, reconcile
 
@@ -96,21 +96,7 @@ def sync_command(
         kube.close()
     stats = kube.stats.as_dict()
     if dry_run:
-        changes = report.changes
-        if output == "unified":
-            click.echo(format_unified(changes), nl=False)
-        elif output == "json":
-            click.echo(format_json(changes, None), nl=False)
-        elif output == "markdown":
-            click.echo(format_markdown(changes, None, "aimsync diff: repository → cluster"),
-                       nl=False)
-        else:
-            click.echo(format_table(changes, None), nl=False)
-        for obj, message in report.failures:
-            click.echo(f"aimsync: {obj}: {message}", err=True)
-        if report.failures:
-            exit_with(ExitCode.FAILURE)
-        exit_with(ExitCode.CHANGES if changes.has_changes else ExitCode.OK)
+        print_plan(report, output)
     verbose = bool(ctx.obj and ctx.obj.get("verbose"))
     click.echo(format_sync(report, stats, verbose=verbose), nl=False)
     exit_with(ExitCode.OK if report.ok else ExitCode.FAILURE)

@@ -32,10 +32,12 @@ def unified_object_diff(change: ObjectChange) -> str:
 
 
 def _counts(changes: ChangeSet) -> str:
-    return (
+    text = (
         f"{changes.count(Action.CREATE)} to create, {changes.count(Action.UPDATE)} to update, "
         f"{changes.count(Action.DELETE)} to delete, {changes.count(Action.UNCHANGED)} unchanged"
     )
+    skipped = changes.count(Action.SKIP)
+    return text + (f", {skipped} skipped" if skipped else "")
 
 
 def summary_lines(summary: AimSummary) -> list[str]:
@@ -63,7 +65,7 @@ def format_table(changes: ChangeSet, summary: AimSummary | None) -> str:
     if summary is not None and not summary.empty:
         lines += ["AIM changes:", *(f"  {line}" for line in summary_lines(summary)), ""]
     rows = [["NAMESPACE", "NAME", "KIND", "ACTION", "REASON"]]
-    for change in changes.changed:
+    for change in [c for c in changes.changes if c.changed or c.action is Action.SKIP]:
         rows.append(
             [change.key.namespace, change.key.name, change.key.kind, change.action.value,
              change.reason]

@@ -30,6 +30,19 @@ class ValidationResult:
         return not self.findings.has_errors
 
 
+def as_the_api_reads_it(value: object) -> object:
+    """What the API server makes of a document before validating it: `key: null` in a
+    mapping means the key is absent (so its default applies), and a whole number written as
+    2.0 is the integer 2."""
+    if isinstance(value, dict):
+        return {k: as_the_api_reads_it(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [as_the_api_reads_it(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _schema_input(identified: IdentifiedDocument) -> dict[str, object]:
     """The document minus what the rules already reported as ignored."""
     data = dict(identified.data)
@@ -47,6 +60,11 @@ def _validate_document(
     identified: IdentifiedDocument, settings: Settings, findings: Findings
 ) -> Spec[Any] | None:
     source = identified.source
+    data = as_the_api_reads_it(identified.data)
+    assert isinstance(data, dict)
+    identified = IdentifiedDocument(
+        identified.kind, identified.name, identified.namespace, source, data
+    )
     before = len(findings.errors)
     for finding in document_rules(identified.kind, identified.data, settings):
         findings.add(

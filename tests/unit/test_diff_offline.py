@@ -115,7 +115,7 @@ def test_unified_output_is_kubectl_diff_style(repo: Path) -> None:
     assert "--- a/InferenceService/ml-team/qwen-chat-a04542d9\n" in out
     assert "+++ b/InferenceService/ml-team/qwen-chat-a04542d9\n" in out
     expected = (
-        "-    minReplicas: 2\n-    maxReplicas: 2\n+    minReplicas: 3\n+    maxReplicas: 3\n"
+        "-    maxReplicas: 2\n-    minReplicas: 2\n+    maxReplicas: 3\n+    minReplicas: 3\n"
     )
     assert expected in out
 
