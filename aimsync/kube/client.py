@@ -20,7 +20,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from aimsync.kube.errors import ApiError, ConnectionFailed, KubeError, api_error
+from aimsync.kube.errors import ApiError, ConnectionFailed, Invalid, KubeError, api_error
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -150,6 +150,10 @@ class KubeClient:
             if 200 <= status < 300:
                 return status, decoded if isinstance(decoded, dict) else {}
             error = api_error(method, path, status, decoded)
+            if _schema_error_as_500(error):
+                # kube-apiserver answers a server-side apply that does not fit the schema
+                # with 500 (kubernetes#139253): it is a refusal, never worth retrying.
+                raise Invalid(method, path, 422, decoded) from None
             if status not in RETRY_STATUSES or attempt == self.retry.attempts:
                 raise error
             self._pause(delay, retry_after)
@@ -189,6 +193,10 @@ class KubeClient:
         )
         response.read()
         return response.status, response.data or b"", response.getheader("Retry-After")
+
+
+def _schema_error_as_500(error: ApiError) -> bool:
+    return error.status == 500 and "failed to create typed patch object" in error.message
 
 
 def _default_kubeconfig_exists() -> bool:

@@ -74,7 +74,8 @@ def unprivileged_api_client(control_plane: ClusterAccess) -> Iterator[client.Api
 
 
 def _namespace_name(test_name: str) -> str:
-    stem = re.sub(r"[^a-z0-9-]+", "-", test_name.lower()).strip("-")[:40].rstrip("-")
+    # Short enough for AIMService names to fit (KServe: namespaces of at most 42 characters).
+    stem = re.sub(r"[^a-z0-9-]+", "-", test_name.lower()).strip("-")[:28].rstrip("-")
     return f"t-{stem}-{secrets.token_hex(3)}"
 
 

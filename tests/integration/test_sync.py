@@ -1,0 +1,352 @@
+"""`aimsync sync` and `aimsync diff` against the real control plane.
+
+No kube-controller-manager runs, so the tests play the controllers: they mark download Jobs
+succeeded and InferenceServices Ready by patching status, as the Job and KServe controllers
+would. Each test gets its own namespace, lock and inventory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from kubernetes import client
+
+from aimsync.cli import cli
+from tests.cluster import ClusterAccess, KubeApiError
+from tests.cluster import request as kube_request
+from tests.support import CLUSTER_PROFILE, service, write_repo
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+FACTS = str(ROOT / "tests/fixtures/nodes.yaml")
+PROFILE = CLUSTER_PROFILE.replace("name: qwen\n", "name: qwen-{ns}\n")
+
+
+def settings(namespace: str) -> str:
+    return textwrap.dedent(
+        f"""\
+        namespaces: [{namespace}]
+        lock: {{namespace: {namespace}, name: aimsync-lock}}
+        inventory: {{namespace: {namespace}, name: aimsync-inventory}}
+        """
+    )
+
+
+def repo(tmp_path: Path, namespace: str, services: dict[str, str] | None = None) -> Path:
+    """A repository with one cluster profile (unique per test) and services in `namespace`."""
+    files: dict[str, str | bytes] = {
+        "aimsync.yaml": settings(namespace),
+        "cluster/profiles/qwen.yaml": PROFILE.format(ns=namespace),
+    }
+    for name, spec in (services or {"chat": f"profile: {{name: qwen-{namespace}}}"}).items():
+        files[f"namespaces/{namespace}/services/{name}.yaml"] = service(spec, name=name)
+    root = tmp_path / "repo"
+    write_repo(root, files)
+    return root
+
+
+def run(access: ClusterAccess, *args: str) -> Result:
+    return CliRunner().invoke(
+        cli, [*args, "--kubeconfig", str(access.kubeconfig)], catch_exceptions=False
+    )
+
+
+def sync(access: ClusterAccess, root: Path, *extra: str) -> Result:
+    return run(access, "sync", str(root), "--cluster-facts", FACTS, *extra)
+
+
+def items(api: client.ApiClient, namespace: str, plural: str, group: str = "") -> list[Any]:
+    base = f"/apis/{group}" if group else "/api/v1"
+    return kube_request(api, "GET", f"{base}/namespaces/{namespace}/{plural}")["items"]
+
+
+def names(api: client.ApiClient, namespace: str, plural: str, group: str = "") -> list[str]:
+    return sorted(o["metadata"]["name"] for o in items(api, namespace, plural, group))
+
+
+def isvcs(api: client.ApiClient, namespace: str) -> list[str]:
+    return names(api, namespace, "inferenceservices", "serving.kserve.io/v1beta1")
+
+
+def succeed_jobs(api: client.ApiClient, namespace: str) -> None:
+    """Play the Job controller: every download Job of the namespace succeeded."""
+    moment = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    status = {
+        "status": {
+            "startTime": moment,
+            "completionTime": moment,
+            "succeeded": 1,
+            "conditions": [
+                {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": moment},
+                {"type": "Complete", "status": "True", "lastTransitionTime": moment},
+            ],
+        }
+    }
+    for name in names(api, namespace, "jobs", "batch/v1"):
+        kube_request(
+            api, "PATCH", f"/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status",
+            body=status, content_type="application/merge-patch+json",
+        )
+
+
+def stats(result: Result) -> dict[str, int]:
+    line = next(li for li in result.stdout.splitlines() if li.startswith("API requests:"))
+    writes = int(line.split("writes ")[1].split(",")[0])
+    objects = int(line.rsplit("objects written: ", 1)[1])
+    dry_runs = int(line.split("dry-runs ")[1].split(",")[0])
+    return {"writes": writes, "objects": objects, "dry_runs": dry_runs}
+
+
+def test_first_sync_creates_caches_and_waits_for_them(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    result = sync(control_plane, repo(tmp_path, namespace))
+    assert result.exit_code == 0, result.output
+    assert len(names(api_client, namespace, "persistentvolumeclaims")) == 1
+    assert len(names(api_client, namespace, "jobs", "batch/v1")) == 1
+    assert isvcs(api_client, namespace) == []
+    assert f"Waiting: AIMService {namespace}/chat" in result.stdout
+
+
+def test_inference_service_follows_the_succeeded_download(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    assert sync(control_plane, root).exit_code == 0
+    succeed_jobs(api_client, namespace)
+    result = sync(control_plane, root)
+    assert result.exit_code == 0, result.output
+    assert len(isvcs(api_client, namespace)) == 1
+    assert names(api_client, namespace, "configmaps") == sorted(
+        ["chat-profile-3e7fa6a6", "kube-root-ca.crt", "aimsync-inventory"]
+    ) or len(names(api_client, namespace, "configmaps")) >= 2
+    assert "Waiting" not in result.stdout
+
+
+def test_second_sync_writes_nothing(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)
+    succeed_jobs(api_client, namespace)
+    sync(control_plane, root)
+    again = sync(control_plane, root)
+    assert again.exit_code == 0, again.output
+    counted = stats(again)
+    assert counted["objects"] == 0
+    assert counted["dry_runs"] == 0  # proven unchanged from managedFields alone
+    assert counted["writes"] == 2  # only the lock: taking and releasing the Lease
+
+
+def test_drift_is_shown_by_diff_and_repaired_by_sync(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)
+    succeed_jobs(api_client, namespace)
+    sync(control_plane, root)
+    (name,) = isvcs(api_client, namespace)
+    path = f"/apis/serving.kserve.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}"
+    kube_request(  # what `kubectl edit` does: an Update by another field manager
+        api_client, "PATCH", path,
+        query=[("fieldManager", "kubectl-edit")],
+        body=[{"op": "replace", "path": "/spec/predictor/containers/0/image", "value": "evil:1"}],
+        content_type="application/json-patch+json",
+    )
+    diff = run(control_plane, "diff", str(root), "--cluster-facts", FACTS, "-o", "unified")
+    assert diff.exit_code == 1
+    assert "-      image: evil:1\n" in diff.stdout
+    assert "+      image: docker.io/amdenterpriseai/aim-qwen-qwen3-32b:0.8.5\n" in diff.stdout
+    repaired = sync(control_plane, root)
+    assert repaired.exit_code == 0, repaired.output
+    assert "drift: taking back fields edited by kubectl-edit" in repaired.stdout
+    live = kube_request(api_client, "GET", path)
+    assert live["spec"]["predictor"]["containers"][0]["image"].endswith(":0.8.5")
+    assert run(control_plane, "diff", str(root), "--cluster-facts", FACTS).exit_code == 0
+
+
+def test_conflict_with_another_applier_is_reported_not_forced(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)
+    succeed_jobs(api_client, namespace)
+    sync(control_plane, root)
+    (name,) = isvcs(api_client, namespace)
+    path = f"/apis/serving.kserve.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}"
+    other = {
+        "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"predictor": {"minReplicas": 7}},
+    }
+    kube_request(  # another tool applies (and forces) its own value
+        api_client, "PATCH", path, query=[("fieldManager", "other-gitops"), ("force", "true")],
+        body=other, content_type="application/apply-patch+yaml",
+    )
+    result = sync(control_plane, root)
+    assert result.exit_code == 3
+    assert "spec.predictor.minReplicas owned by 'other-gitops' (Apply)" in result.stdout
+    assert "not forced" in result.stdout
+    assert kube_request(api_client, "GET", path)["spec"]["predictor"]["minReplicas"] == 7
+    forced = sync(control_plane, root, "--force-conflicts")
+    assert forced.exit_code == 0, forced.output
+    assert kube_request(api_client, "GET", path)["spec"]["predictor"]["minReplicas"] == 1
+
+
+def test_prune_removes_a_service_but_keeps_its_shared_cache(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    spec = f"profile: {{name: qwen-{namespace}}}"
+    root = repo(tmp_path, namespace, {"chat": spec, "batch": spec})
+    sync(control_plane, root)
+    succeed_jobs(api_client, namespace)
+    sync(control_plane, root)
+    assert len(isvcs(api_client, namespace)) == 2
+    (root / f"namespaces/{namespace}/services/chat.yaml").unlink()
+    (root / f"namespaces/{namespace}/services/batch.yaml").unlink()
+    not_pruned = sync(control_plane, root)
+    assert len(isvcs(api_client, namespace)) == 2  # without --prune nothing is deleted
+    assert "--prune deletes it" in not_pruned.stdout
+    result = sync(control_plane, root, "--prune", "--allow-empty")
+    assert result.exit_code == 0, result.output
+    assert isvcs(api_client, namespace) == []
+    assert len(names(api_client, namespace, "persistentvolumeclaims")) == 1
+    assert "Shared model cache kept; --prune-shared-caches deletes it" in result.stdout
+
+
+def test_empty_render_refuses_to_prune(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)
+    (root / f"namespaces/{namespace}/services/chat.yaml").unlink()
+    result = sync(control_plane, root, "--prune")
+    assert "the render is empty; refusing to prune everything without --allow-empty" in (
+        result.stdout
+    )
+    assert len(names(api_client, namespace, "jobs", "batch/v1")) == 1
+
+
+def test_lock_held_by_another_run_exits_4(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    moment = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kube_request(
+        api_client, "POST", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases",
+        body={
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {"name": "aimsync-lock", "namespace": namespace},
+            "spec": {"holderIdentity": "cron-pod/42", "leaseDurationSeconds": 600,
+                     "acquireTime": moment, "renewTime": moment},
+        },
+    )
+    result = sync(control_plane, repo(tmp_path, namespace))
+    assert result.exit_code == 4
+    assert "another aimsync run holds the lock: cron-pod/42 since" in result.stderr
+    assert names(api_client, namespace, "jobs", "batch/v1") == []
+
+
+def test_a_run_killed_half_way_is_completed_by_the_next(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    """A run died after widening the inventory and applying the first stage, holding the
+    lock: the next run takes the expired lock over and finishes; nothing is left behind."""
+    root = repo(tmp_path, namespace)
+    plan = CliRunner().invoke(
+        cli, ["render", str(root), "-o", "json", "--cluster-facts", FACTS],
+        catch_exceptions=False,
+    )
+    first_stage = [
+        o for o in json.loads(plan.stdout)["items"] if o["kind"] == "PersistentVolumeClaim"
+    ]
+    complete = sync(control_plane, root)  # a complete run, to learn the inventory id
+    assert complete.exit_code == 0
+    for plural, group in (("jobs", "batch/v1"), ("persistentvolumeclaims", "")):
+        base = f"/apis/{group}" if group else "/api/v1"
+        for name in names(api_client, namespace, plural, group):
+            kube_request(api_client, "DELETE", f"{base}/namespaces/{namespace}/{plural}/{name}")
+    # Now replay a dead run: stage one applied, an expired lease left behind.
+    for obj in first_stage:
+        obj["metadata"].setdefault("labels", {})
+        inventory = kube_request(
+            api_client, "GET", f"/api/v1/namespaces/{namespace}/configmaps/aimsync-inventory"
+        )
+        obj["metadata"]["labels"]["applyset.kubernetes.io/part-of"] = (
+            inventory["metadata"]["labels"]["applyset.kubernetes.io/id"]
+        )
+        kube_request(
+            api_client, "PATCH",
+            f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/{obj['metadata']['name']}",
+            query=[("fieldManager", "aimsync")], body=obj,
+            content_type="application/apply-patch+yaml",
+        )
+    stale = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kube_request(
+        api_client, "POST", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases",
+        body={
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {"name": "aimsync-lock", "namespace": namespace},
+            "spec": {"holderIdentity": "dead-run", "leaseDurationSeconds": 60,
+                     "acquireTime": stale, "renewTime": stale},
+        },
+    )
+    result = sync(control_plane, root)
+    assert result.exit_code == 0, result.output
+    assert len(names(api_client, namespace, "persistentvolumeclaims")) == 1
+    assert len(names(api_client, namespace, "jobs", "batch/v1")) == 1
+    with pytest.raises(KubeApiError) as gone:  # the lock is released, not leaked
+        kube_request(
+            api_client, "GET",
+            f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/aimsync-lock",
+        )
+    assert gone.value.status == 404
+    assert stats(sync(control_plane, root))["objects"] == 0
+
+
+def test_invalid_repository_exits_2_and_touches_nothing(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace, {"chat": f"profile: {{name: qwen-{namespace}}}\nreplicas: x"})
+    result = sync(control_plane, root)
+    assert result.exit_code == 2
+    assert "spec.replicas" in result.stderr
+    assert names(api_client, namespace, "persistentvolumeclaims") == []
+    assert "aimsync-inventory" not in names(api_client, namespace, "configmaps")
+
+
+def test_unreachable_cluster_exits_3(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+        users: [{name: u, user: {token: t}}]
+        contexts: [{name: x, context: {cluster: c, user: u}}]
+        current-context: x
+        """))
+    root = repo(tmp_path, "nowhere")
+    result = CliRunner().invoke(
+        cli, ["sync", str(root), "--kubeconfig", str(kubeconfig), "--cluster-facts", FACTS],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 3
+    assert "cannot reach the API server" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_diff_exit_codes(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    changes = run(control_plane, "diff", str(root), "--cluster-facts", FACTS)
+    assert changes.exit_code == 1
+    assert "2 to create" in changes.stdout
+    assert names(api_client, namespace, "jobs", "batch/v1") == []  # diff writes nothing
+    sync(control_plane, root)
+    assert run(control_plane, "diff", str(root), "--cluster-facts", FACTS).exit_code == 0
