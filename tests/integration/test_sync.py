@@ -325,7 +325,8 @@ def test_unreachable_cluster_exits_3(tmp_path: Path) -> None:
     kubeconfig.write_text(textwrap.dedent("""\
         apiVersion: v1
         kind: Config
-        clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+        clusters:
+        - {name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}
         users: [{name: u, user: {token: t}}]
         contexts: [{name: x, context: {cluster: c, user: u}}]
         current-context: x
