@@ -2,7 +2,8 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
-.PHONY: install install-test test test-unit test-integration lint golden testcluster testcluster-down benchmark-validate
+.PHONY: install install-test test test-unit test-integration lint golden testcluster \
+	testcluster-build testcluster-down benchmark-validate benchmark-render benchmark-sync
 
 install:
 	$(PIP) install --quiet .
@@ -33,6 +34,9 @@ lint: install-test
 golden: install-test
 	AIMSYNC_UPDATE_GOLDEN=1 $(PYTHON) -m pytest tests/unit/test_cli_golden.py -q
 
+testcluster-build: install-test
+	$(PYTHON) -m tests.cluster build
+
 testcluster: install-test
 	$(PYTHON) -m tests.cluster up
 
@@ -41,3 +45,9 @@ testcluster-down:
 
 benchmark-validate: install
 	$(PYTHON) benchmarks/validate.py
+
+benchmark-render: install
+	$(PYTHON) benchmarks/render.py
+
+benchmark-sync: install-test
+	$(PYTHON) benchmarks/sync.py
