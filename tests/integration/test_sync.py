@@ -351,3 +351,51 @@ def test_diff_exit_codes(
     assert names(api_client, namespace, "jobs", "batch/v1") == []  # diff writes nothing
     sync(control_plane, root)
     assert run(control_plane, "diff", str(root), "--cluster-facts", FACTS).exit_code == 0
+
+
+def mark_inference_services_ready(api: client.ApiClient, namespace: str) -> None:
+    """Play the KServe controller: every InferenceService of the namespace is Ready."""
+    for name in isvcs(api, namespace):
+        kube_request(
+            api, "PATCH",
+            f"/apis/serving.kserve.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}"
+            "/status",
+            body={"status": {"conditions": [{"type": "Ready", "status": "True"}]}},
+            content_type="application/merge-patch+json",
+        )
+
+
+def test_wait_creates_the_gated_service_and_waits_until_ready(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    root = repo(tmp_path, namespace)
+    results: list[Result] = []
+    runner = threading.Thread(
+        target=lambda: results.append(sync(control_plane, root, "--wait=60s"))
+    )
+    runner.start()
+    deadline = time.monotonic() + 50
+    while not names(api_client, namespace, "jobs", "batch/v1"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    succeed_jobs(api_client, namespace)
+    while not isvcs(api_client, namespace):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    mark_inference_services_ready(api_client, namespace)
+    runner.join(timeout=60)
+    (result,) = results
+    assert result.exit_code == 0, result.output
+    assert "waiting for 1 download Jobs" in result.stderr
+    assert "InferenceService" in result.stdout and "Waiting" not in result.stdout
+
+
+def test_wait_times_out_with_exit_3(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    result = sync(control_plane, repo(tmp_path, namespace), "--wait=3s")
+    assert result.exit_code == 3
+    assert "timeout waiting for the download Job" in result.stdout
