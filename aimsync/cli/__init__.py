@@ -12,6 +12,7 @@ from aimsync.cli.diff import diff_command
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.cli.explain import explain_command
 from aimsync.cli.render import render_command
+from aimsync.cli.status import status_command
 from aimsync.cli.sync import sync_command
 from aimsync.cli.validate import validate_command
 
@@ -53,6 +54,7 @@ cli.add_command(render_command)
 cli.add_command(explain_command)
 cli.add_command(diff_command)
 cli.add_command(sync_command)
+cli.add_command(status_command)
 
 
 def main() -> None:

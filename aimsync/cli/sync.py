@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -15,6 +20,9 @@ from aimsync.cli.cluster import (
 from aimsync.cli.common import exit_with
 from aimsync.cli.diff import print_plan
 from aimsync.cli.exit_codes import ExitCode
+from aimsync.commit.git_ops import GitContext, GitError, PushFailed, current_branch
+from aimsync.commit.publish import publish_status
+from aimsync.commit.remote import cloned
 from aimsync.findings import Findings
 from aimsync.kube.errors import KubeError
 from aimsync.kube.lock import LockHeld
@@ -43,6 +51,16 @@ from aimsync.sync.engine import SyncOptions, reconcile
               help="Match profiles against these nodes instead of the cluster's.")
 @click.option("-o", "--output", type=click.Choice(["table", "unified", "json", "markdown"]),
               default="table", show_default=True, help="Output of --dry-run.")
+@click.option("--write-status", is_flag=True,
+              help="Write status reports under status/ (without committing them).")
+@click.option("--commit-status", is_flag=True,
+              help="Write status reports and commit them (only status/, only when changed).")
+@click.option("--push", is_flag=True, help="Push the status commit (fetch, rebase, retry).")
+@click.option("--branch", help="The branch to clone (--repo) and push to (default: the "
+              "checked-out branch; needed on a detached HEAD).")
+@click.option("--repo", "repo_url", metavar="URL",
+              help="Clone this repository into a temporary folder and work there (credentials "
+              "from AIMSYNC_GIT_TOKEN, or AIMSYNC_GIT_SSH_KEY_FILE + AIMSYNC_GIT_KNOWN_HOSTS).")
 @click.pass_context
 def sync_command(
     ctx: click.Context,
@@ -58,32 +76,95 @@ def sync_command(
     concurrency: int,
     cluster_facts: Path | None,
     output: str,
+    write_status: bool,
+    commit_status: bool,
+    push: bool,
+    branch: str | None,
+    repo_url: str | None,
 ) -> None:
     """Server-side-apply the objects the repository at PATH derives, in order, with gating.
 
     Exit 0 success, 2 invalid input, 3 cluster failure (what failed is listed), 4 another run
     holds the lock. With --dry-run: 0 no change, 1 changes.
     """
+    if push and not commit_status:
+        raise click.UsageError("--push pushes the status commit: add --commit-status")
+    if repo_url is None:
+        _sync_folder(ctx, path, SyncRun(
+            kubeconfig, context, dry_run, prune, allow_empty, prune_shared_caches,
+            force_conflicts, wait, concurrency, cluster_facts, output,
+            write_status or commit_status, commit_status, push, branch, None, ()))
+        return
+    if branch is None:
+        raise click.UsageError("--repo needs --branch")
+    try:
+        with cloned(repo_url, branch) as clone:
+            _sync_folder(ctx, clone.path / path, SyncRun(
+                kubeconfig, context, dry_run, prune, allow_empty, prune_shared_caches,
+                force_conflicts, wait, concurrency, cluster_facts, output,
+                write_status or commit_status, commit_status, push, branch, clone.env,
+                clone.secrets))
+    except GitError as exc:
+        click.echo(f"aimsync: {exc}", err=True)
+        exit_with(ExitCode.FAILURE)
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    kubeconfig: Path | None
+    context: str | None
+    dry_run: bool
+    prune: bool
+    allow_empty: bool
+    prune_shared_caches: bool
+    force_conflicts: bool
+    wait: str | None
+    concurrency: int
+    cluster_facts: Path | None
+    output: str
+    write_status: bool
+    commit_status: bool
+    push: bool
+    branch: str | None
+    git_env: Mapping[str, str] | None
+    secrets: tuple[str, ...]
+
+
+def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
+    started = dt.datetime.now(dt.UTC)
+    clock = time.monotonic()
     specs = valid_specs_or_exit(path)
     facts = None
-    if cluster_facts is not None:
+    if run.cluster_facts is not None:
         found = Findings()
-        facts = load_cluster_facts(cluster_facts, found)
+        facts = load_cluster_facts(run.cluster_facts, found)
         if found.has_errors:
             for finding in found.errors:
                 click.echo(f"{finding.location}: error: {finding.message}", err=True)
             exit_with(ExitCode.INVALID)
+    git_context = GitContext.open(path, run.git_env, run.secrets)
+    push_branch = None
+    if run.commit_status and git_context is None:
+        click.echo(f"aimsync: --commit-status: {path} is not inside a Git repository", err=True)
+        exit_with(ExitCode.INVALID)
+    if run.push and git_context is not None:
+        try:
+            push_branch = current_branch(git_context, run.branch, os.environ)
+        except GitError as exc:
+            click.echo(f"aimsync: {exc}", err=True)
+            exit_with(ExitCode.INVALID)
     options = SyncOptions(
-        plan_only=dry_run,
-        prune=prune,
-        allow_empty=allow_empty,
-        prune_shared_caches=prune_shared_caches,
-        force_conflicts=force_conflicts,
-        wait_seconds=parse_duration(wait) if wait is not None else None,
-        concurrency=concurrency,
+        plan_only=run.dry_run,
+        prune=run.prune,
+        allow_empty=run.allow_empty,
+        prune_shared_caches=run.prune_shared_caches,
+        force_conflicts=run.force_conflicts,
+        wait_seconds=parse_duration(run.wait) if run.wait is not None else None,
+        concurrency=run.concurrency,
         facts=facts,
+        observe=run.write_status and not run.dry_run,
     )
-    kube = connect_or_exit(kubeconfig, context, concurrency)
+    kube = connect_or_exit(run.kubeconfig, run.context, run.concurrency)
     try:
         report = reconcile(kube, specs, options, lambda line: click.echo(line, err=True))
     except LockHeld as exc:
@@ -94,9 +175,27 @@ def sync_command(
         exit_with(ExitCode.FAILURE)
     finally:
         kube.close()
-    stats = kube.stats.as_dict()
-    if dry_run:
-        print_plan(report, output)
+    if run.dry_run:
+        print_plan(report, run.output)
     verbose = bool(ctx.obj and ctx.obj.get("verbose"))
-    click.echo(format_sync(report, stats, verbose=verbose), nl=False)
-    exit_with(ExitCode.OK if report.ok else ExitCode.FAILURE)
+    click.echo(format_sync(report, kube.stats.as_dict(), verbose=verbose), nl=False)
+    code = ExitCode.OK if report.ok else ExitCode.FAILURE
+    if run.write_status:
+        try:
+            published = publish_status(
+                path, specs, report, git=git_context, started=started,
+                duration=time.monotonic() - clock, commit=run.commit_status,
+                push_branch=push_branch,
+            )
+        except PushFailed as exc:
+            click.echo(f"aimsync: {exc}", err=True)
+            exit_with(ExitCode.FAILURE)
+        except GitError as exc:
+            click.echo(f"aimsync: {exc}", err=True)
+            exit_with(ExitCode.FAILURE)
+        click.echo(
+            f"Status: {len(published.changed_files)} file(s) changed"
+            + (f", committed {published.commit[:12]}" if published.commit else ", no commit")
+            + (f", pushed to {published.pushed_to}" if published.pushed_to else "")
+        )
+    exit_with(code)

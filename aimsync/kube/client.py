@@ -94,7 +94,13 @@ class KubeClient:
                     client_configuration=configuration,
                 )
             else:
-                config.load_incluster_config(client_configuration=configuration)
+                try:
+                    config.load_incluster_config(client_configuration=configuration)
+                except ConfigException:
+                    raise KubeConfigError(
+                        "no Kubernetes configuration: pass --kubeconfig, set $KUBECONFIG or "
+                        "create ~/.kube/config (or run inside a cluster)"
+                    ) from None
         except (ConfigException, FileNotFoundError, OSError) as exc:
             raise KubeConfigError(f"cannot load the Kubernetes configuration: {exc}") from None
         configuration.connection_pool_maxsize = max(pool_size, 4)

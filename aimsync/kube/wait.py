@@ -10,39 +10,16 @@ from typing import Any
 from aimsync.kube.client import KubeClient
 from aimsync.kube.read import key_of, list_objects
 from aimsync.kube.resources import RESOURCES
+from aimsync.observe.live import (
+    FAILED,
+    PENDING,
+    READY,
+    inference_service_state,
+    job_state,
+)
 from aimsync.render.objects import ObjectKey
 
-READY = "ready"
-FAILED = "failed"
-PENDING = "pending"
-
-
-def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    for condition in (obj.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == kind:
-            return condition  # type: ignore[no-any-return]
-    return None
-
-
-def job_state(job: dict[str, Any]) -> str:
-    """Complete ⇒ ready; Failed ⇒ failed; anything else is still pending."""
-    complete = _condition(job, "Complete")
-    if (complete and complete.get("status") == "True") or (
-        (job.get("status") or {}).get("succeeded") or 0
-    ) >= 1:
-        return READY
-    failed = _condition(job, "Failed")
-    if failed and failed.get("status") == "True":
-        return FAILED
-    return PENDING
-
-
-def inference_service_state(isvc: dict[str, Any]) -> str:
-    ready = _condition(isvc, "Ready")
-    if ready and ready.get("status") == "True":
-        return READY
-    return PENDING
-
+__all__ = ["FAILED", "PENDING", "READY", "WaitResult", "wait_for"]
 
 STATE_OF: dict[str, Callable[[dict[str, Any]], str]] = {
     "Job": job_state,

@@ -16,7 +16,7 @@ from aimsync.kube.client import KubeClient
 from aimsync.kube.delete import delete_object
 from aimsync.kube.errors import ApiError, Conflict, Invalid, KubeError
 from aimsync.kube.read import get_object
-from aimsync.kube.wait import PENDING, job_state
+from aimsync.observe.live import PENDING, job_state
 from aimsync.plan.changes import Action, ObjectChange
 from aimsync.plan.conflicts import conflict_owners, describe_conflict, reclaimable
 from aimsync.render.objects import KIND_STAGE, ObjectKey

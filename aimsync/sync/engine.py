@@ -27,7 +27,7 @@ from aimsync.plan.changes import Action, ChangeSet, ObjectChange
 from aimsync.render.objects import DesiredObject, DesiredSet, ObjectKey, WaitingService
 from aimsync.render.render import CacheState, render
 from aimsync.resolve.facts import ClusterFacts
-from aimsync.resolve.resolver import Resolution, resolve_all
+from aimsync.resolve.resolver import ProfileStatuses, Resolution, resolve_all
 from aimsync.specs import Specs
 from aimsync.sync.applier import Applier, Outcome
 from aimsync.sync.live_state import LiveState, read_live_state
@@ -46,6 +46,7 @@ class SyncOptions:
     wait_seconds: float | None = None
     concurrency: int = 8
     facts: ClusterFacts | None = None  # from --cluster-facts; else the live nodes
+    observe: bool = False  # read the live objects again at the end, for status reports
 
 
 @dataclass
@@ -55,6 +56,8 @@ class SyncReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (object, message)
     waiting: list[WaitingService] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
+    statuses: ProfileStatuses | None = None
+    live_after: LiveState | None = None  # with SyncOptions.observe
     notes: list[str] = field(default_factory=list)
     object_writes: int = 0
 
@@ -134,7 +137,7 @@ class Reconciler:
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> SyncReport:
         facts = self.options.facts or read_cluster_facts(self.kube)
-        _, self.report.resolutions = resolve_all(self.specs, facts)
+        self.report.statuses, self.report.resolutions = resolve_all(self.specs, facts)
         old = self.inventory.read()
         owned = self.specs.settings.owns_namespace
         namespaces = spec_namespaces(self.specs) | {n for n in old.namespaces if owned(n)}
@@ -175,6 +178,8 @@ class Reconciler:
             )
         if pruned_all and self.options.prune and new != superset:
             self.inventory.write(new)
+        if self.options.observe:
+            self.report.live_after = read_live_state(self.kube, self.inventory.id, namespaces)
         return self.report
 
     def _record(self, outcomes: list[Outcome]) -> None:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from aimsync.kube.client import KubeClient
 from aimsync.kube.inventory import PART_OF_LABEL
 from aimsync.kube.read import key_of, list_objects
 from aimsync.kube.resources import MANAGED_KINDS, RESOURCES
-from aimsync.kube.wait import READY, inference_service_state, job_state
-from aimsync.render.objects import ObjectKey
+from aimsync.observe.live import READY, LiveObjects, inference_service_state, job_state
 
 
 @dataclass
-class LiveState:
-    members: dict[ObjectKey, dict[str, Any]] = field(default_factory=dict)
+class LiveState(LiveObjects):
+    """The members of aimsync's inventory, as listed at the start of a run."""
 
     def succeeded_jobs(self) -> frozenset[tuple[str, str]]:
         return frozenset(

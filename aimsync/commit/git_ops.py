@@ -1,0 +1,184 @@
+"""Git operations for status reports: revision, write, commit, push (the Git edge).
+
+Status commits touch nothing outside status/, use a fixed author, say `[skip ci]`, happen only
+when content changed, and are pushed with fetch-rebase-retry. Never a force-push; a human
+commit that landed meanwhile stays exactly as it is (aimsync's commit is replayed on top).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from aimsync.commit.status_files import README_FILE, STATUS_DIR, SUMMARY_FILE
+
+PUSH_ATTEMPTS = 4
+
+
+class GitError(Exception):
+    """A Git operation failed (the message is safe to print: no credentials in it)."""
+
+
+class PushFailed(GitError):
+    def __init__(self, message: str, local_commit: str) -> None:
+        self.local_commit = local_commit
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class GitContext:
+    """The repository a run works in, and the environment git commands run with."""
+
+    repo: git.Repo
+    root: Path  # the folder aimsync reads (may be below the repository's top)
+    env: Mapping[str, str]
+    mask: tuple[str, ...] = ()  # secrets to scrub from any message
+
+    @staticmethod
+    def open(root: Path, env: Mapping[str, str] | None = None,
+             mask: tuple[str, ...] = ()) -> GitContext | None:
+        try:
+            repo = git.Repo(root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            return None
+        return GitContext(repo, root.resolve(), dict(env or {}), mask)
+
+    @property
+    def top(self) -> Path:
+        return Path(self.repo.working_tree_dir or ".").resolve()
+
+    @property
+    def status_pathspec(self) -> str:
+        relative = self.root.relative_to(self.top).as_posix()
+        return STATUS_DIR if relative in ("", ".") else f"{relative}/{STATUS_DIR}"
+
+    def safe(self, text: str) -> str:
+        for secret in self.mask:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def run(self, *args: str) -> str:
+        try:
+            with self.repo.git.custom_environment(**self.env):
+                return str(self.repo.git.execute(["git", *args]))
+        except git.GitCommandError as exc:
+            detail = (exc.stderr or exc.stdout or str(exc)).strip()
+            raise GitError(self.safe(f"git {args[0]} failed: {detail}")) from None
+
+
+def spec_revision(context: GitContext | None) -> str:
+    """The last commit that changed anything of the repository but its status/ folder."""
+    if context is None:
+        return "unknown"
+    relative = context.root.relative_to(context.top).as_posix() or "."
+    try:
+        found = context.run("log", "-1", "--format=%H", "--", relative,
+                            f":(exclude){context.status_pathspec}")
+    except GitError:
+        return "unknown"
+    return found.strip() or "unknown"
+
+
+def read_status_tree(root: Path) -> dict[str, str]:
+    """Status files written before: relative path -> text."""
+    folder = root / STATUS_DIR
+    if not folder.is_dir():
+        return {}
+    return {
+        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+def write_status_tree(
+    root: Path, files: dict[str, str], owned: Callable[[str], bool]
+) -> list[str]:
+    """Write the files that differ; remove status files of specs that left the repository
+    (only those this instance owns). Returns what changed."""
+    changed: list[str] = []
+    existing = read_status_tree(root)
+    for relative, text in files.items():
+        if existing.get(relative) != text:
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(relative)
+    kept = {f"{STATUS_DIR}/{SUMMARY_FILE}", f"{STATUS_DIR}/{README_FILE}"}
+    for relative in existing:
+        if relative not in files and relative not in kept and owned(relative):
+            (root / relative).unlink()
+            changed.append(relative)
+    return changed
+
+
+def commit_status(context: GitContext, author: tuple[str, str], revision: str) -> str | None:
+    """Commit the status folder alone; None when it did not change."""
+    spec = context.status_pathspec
+    context.run("add", "-A", "--", spec)
+    if not context.run("diff", "--cached", "--name-only", "--", spec).strip():
+        return None
+    name, email = author
+    identity = {
+        "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
+    }
+    with context.repo.git.custom_environment(**identity):
+        context.run("commit", "--no-verify", "-m",
+                    f"aimsync: status for {revision[:12]} [skip ci]", "--", spec)
+    return context.run("rev-parse", "HEAD").strip()
+
+
+def current_branch(context: GitContext, explicit: str | None, environ: Mapping[str, str]) -> str:
+    if explicit:
+        return explicit
+    if not context.repo.head.is_detached:
+        return context.repo.active_branch.name
+    for variable in ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"):
+        if environ.get(variable):
+            return environ[variable]
+    raise GitError(
+        "HEAD is detached (a CI checkout?): pass --branch NAME so aimsync knows which branch "
+        "to push the status commit to"
+    )
+
+
+def push_status(
+    context: GitContext,
+    branch: str,
+    *,
+    remote: str = "origin",
+    attempts: int = PUSH_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Push HEAD to `branch`; when the remote moved, fetch, replay our commit on top, retry."""
+    last_error = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            context.run("push", remote, f"HEAD:refs/heads/{branch}")
+            return
+        except GitError as exc:
+            last_error = str(exc)
+        if attempt == attempts:
+            break
+        try:
+            context.run("fetch", remote, branch)
+            # Only our status commits are replayed; on a clash in status/ ours is newer.
+            context.run("rebase", "-X", "theirs", "FETCH_HEAD")
+        except GitError as exc:
+            with contextlib.suppress(GitError):
+                context.run("rebase", "--abort")
+            last_error = str(exc)
+        sleep(min(2.0 ** (attempt - 1), 10.0))
+    local = context.run("rev-parse", "HEAD").strip()
+    raise PushFailed(
+        f"the status commit {local[:12]} is committed locally, but pushing it to {branch} "
+        f"failed {attempts} times; last error: {last_error}",
+        local,
+    )

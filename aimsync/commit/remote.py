@@ -1,0 +1,102 @@
+"""Remote mode for the CronJob: clone `--repo URL --branch B` into a temporary folder.
+
+Credentials come from the environment and stay there: an HTTPS token (AIMSYNC_GIT_TOKEN, with
+AIMSYNC_GIT_USERNAME, default x-access-token) reaches git through an askpass helper that reads
+the variable when git asks; an SSH key (AIMSYNC_GIT_SSH_KEY_FILE with AIMSYNC_GIT_KNOWN_HOSTS)
+through GIT_SSH_COMMAND. Nothing is written to the clone's config, to a log or to a status
+file, and the temporary folder is removed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import stat
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aimsync.commit.git_ops import GitError
+
+TOKEN_VARIABLE = "AIMSYNC_GIT_TOKEN"
+USERNAME_VARIABLE = "AIMSYNC_GIT_USERNAME"
+SSH_KEY_VARIABLE = "AIMSYNC_GIT_SSH_KEY_FILE"
+KNOWN_HOSTS_VARIABLE = "AIMSYNC_GIT_KNOWN_HOSTS"
+ASKPASS = """#!/bin/sh
+case "$1" in
+  Username*) printf '%s\\n' "${AIMSYNC_GIT_USERNAME:-x-access-token}" ;;
+  *) printf '%s\\n' "$AIMSYNC_GIT_TOKEN" ;;
+esac
+"""
+
+
+@dataclass(frozen=True)
+class Clone:
+    path: Path
+    env: dict[str, str]  # what every later git command of the run needs
+    secrets: tuple[str, ...]
+
+
+def git_environment(environ: Mapping[str, str], helper_dir: Path) -> tuple[dict[str, str], tuple[
+    str, ...
+]]:
+    env = {"GIT_TERMINAL_PROMPT": "0"}
+    secrets: tuple[str, ...] = ()
+    token = environ.get(TOKEN_VARIABLE, "")
+    if token:
+        askpass = helper_dir / "askpass.sh"
+        askpass.write_text(ASKPASS)
+        askpass.chmod(stat.S_IRWXU)
+        env["GIT_ASKPASS"] = str(askpass)
+        env[TOKEN_VARIABLE] = token
+        if environ.get(USERNAME_VARIABLE):
+            env[USERNAME_VARIABLE] = environ[USERNAME_VARIABLE]
+        secrets = (token,)
+    key = environ.get(SSH_KEY_VARIABLE, "")
+    if key:
+        command = ["ssh", "-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+        known_hosts = environ.get(KNOWN_HOSTS_VARIABLE, "")
+        if known_hosts:
+            command += ["-o", f"UserKnownHostsFile={known_hosts}",
+                        "-o", "StrictHostKeyChecking=yes"]
+        env["GIT_SSH_COMMAND"] = shlex.join(command)
+    return env, secrets
+
+
+def _refuse_embedded_credentials(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and (parts.password or parts.username):
+        raise GitError(
+            "the repository URL carries credentials; put the token in AIMSYNC_GIT_TOKEN "
+            "instead, so it never reaches a log or the clone's config"
+        )
+
+
+@contextmanager
+def cloned(url: str, branch: str, environ: Mapping[str, str] | None = None) -> Iterator[Clone]:
+    environ = os.environ if environ is None else environ
+    _refuse_embedded_credentials(url)
+    work = Path(tempfile.mkdtemp(prefix="aimsync-remote-"))
+    try:
+        helper_dir = work / "helper"
+        helper_dir.mkdir()
+        env, secrets = git_environment(environ, helper_dir)
+        target = work / "repo"
+        command = ["git", "clone", "--quiet", "--depth", "1", "--single-branch",
+                   "--branch", branch, url, str(target)]
+        result = subprocess.run(
+            command, env={**os.environ, **env}, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            message = result.stderr.strip()
+            for secret in secrets:
+                message = message.replace(secret, "***")
+            raise GitError(f"cannot clone {url} (branch {branch}): {message}")
+        yield Clone(target, env, secrets)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

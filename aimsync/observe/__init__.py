@@ -1,0 +1,1 @@
+"""Stage 7, observe: live objects -> the status the operator would write for every spec (pure)."""
