@@ -87,7 +87,9 @@ def cloned(url: str, branch: str, environ: Mapping[str, str] | None = None) -> I
         helper_dir.mkdir()
         env, secrets = git_environment(environ, helper_dir)
         target = work / "repo"
-        command = ["git", "clone", "--quiet", "--depth", "1", "--single-branch",
+        # A blobless clone: the whole commit history (so the revision the status reflects
+        # can be found behind aimsync's own status commits) without old file contents.
+        command = ["git", "clone", "--quiet", "--filter=blob:none", "--single-branch",
                    "--branch", branch, url, str(target)]
         result = subprocess.run(
             command, env={**os.environ, **env}, capture_output=True, text=True, check=False
