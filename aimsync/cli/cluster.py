@@ -11,8 +11,11 @@ import click
 
 from aimsync.cli.common import echo_findings, exit_with
 from aimsync.cli.exit_codes import ExitCode
+from aimsync.findings import Findings
 from aimsync.kube.client import KubeClient, KubeConfigError
+from aimsync.load.cluster_facts import load_cluster_facts
 from aimsync.load.repository import load_repository
+from aimsync.resolve.facts import ClusterFacts
 from aimsync.specs import Specs
 from aimsync.validate import validate_repository
 
@@ -53,6 +56,18 @@ def valid_specs_or_exit(path: Path) -> Specs:
         exit_with(ExitCode.INVALID)
     echo_findings(result.findings, loaded.files_read, warnings_only=True)
     return result.specs
+
+
+def facts_or_exit(path: Path | None) -> ClusterFacts | None:
+    """Nodes from --cluster-facts (None: read them from the cluster, or treat all as fine)."""
+    if path is None:
+        return None
+    found = Findings()
+    facts = load_cluster_facts(path, found)
+    if found.has_errors:
+        echo_findings(found, 0)
+        exit_with(ExitCode.INVALID)
+    return facts
 
 
 def connect_or_exit(kubeconfig: Path | None, context: str | None, concurrency: int) -> KubeClient:

@@ -7,7 +7,12 @@ from typing import NoReturn
 
 import click
 
-from aimsync.cli.cluster import cluster_options, connect_or_exit, valid_specs_or_exit
+from aimsync.cli.cluster import (
+    cluster_options,
+    connect_or_exit,
+    facts_or_exit,
+    valid_specs_or_exit,
+)
 from aimsync.cli.common import echo_findings, exit_with, repository_or_exit
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.kube.errors import KubeError
@@ -62,16 +67,7 @@ def diff_command(
         _live_diff(path, kubeconfig, context, output, cluster_facts)
         return
     repository_or_exit(path)
-    facts = None
-    if cluster_facts is not None:
-        from aimsync.findings import Findings
-        from aimsync.load.cluster_facts import load_cluster_facts
-
-        found = Findings()
-        facts = load_cluster_facts(cluster_facts, found)
-        if found.has_errors:
-            echo_findings(found, 0)
-            exit_with(ExitCode.INVALID)
+    facts = facts_or_exit(cluster_facts)
     try:
         with tree_at_ref(path, base) as base_root:
             before = _render_side(base_root, base, facts)
@@ -93,16 +89,7 @@ def _live_diff(
 ) -> None:
     """The repository against the live cluster: a plan, with dry-run applies; no writes."""
     specs = valid_specs_or_exit(path)
-    facts = None
-    if cluster_facts is not None:
-        from aimsync.findings import Findings
-        from aimsync.load.cluster_facts import load_cluster_facts
-
-        found = Findings()
-        facts = load_cluster_facts(cluster_facts, found)
-        if found.has_errors:
-            echo_findings(found, 0)
-            exit_with(ExitCode.INVALID)
+    facts = facts_or_exit(cluster_facts)
     kube = connect_or_exit(kubeconfig, context, 8)
     try:
         report = reconcile(

@@ -14,6 +14,7 @@ import click
 from aimsync.cli.cluster import (
     cluster_options,
     connect_or_exit,
+    facts_or_exit,
     parse_duration,
     valid_specs_or_exit,
 )
@@ -23,10 +24,8 @@ from aimsync.cli.exit_codes import ExitCode
 from aimsync.commit.git_ops import GitContext, GitError, PushFailed, current_branch
 from aimsync.commit.publish import publish_status
 from aimsync.commit.remote import cloned
-from aimsync.findings import Findings
 from aimsync.kube.errors import KubeError
 from aimsync.kube.lock import LockHeld
-from aimsync.load.cluster_facts import load_cluster_facts
 from aimsync.report.sync import format_sync
 from aimsync.sync.engine import SyncOptions, reconcile
 
@@ -134,14 +133,7 @@ def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
     started = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
     specs = valid_specs_or_exit(path)
-    facts = None
-    if run.cluster_facts is not None:
-        found = Findings()
-        facts = load_cluster_facts(run.cluster_facts, found)
-        if found.has_errors:
-            for finding in found.errors:
-                click.echo(f"{finding.location}: error: {finding.message}", err=True)
-            exit_with(ExitCode.INVALID)
+    facts = facts_or_exit(run.cluster_facts)
     git_context = GitContext.open(path, run.git_env, run.secrets)
     push_branch = None
     if run.commit_status and git_context is None:

@@ -95,6 +95,19 @@ def succeed_jobs(api: client.ApiClient, namespace: str) -> None:
         )
 
 
+def deployed(
+    access: ClusterAccess, api: client.ApiClient, namespace: str, root: Path
+) -> tuple[str, str]:
+    """Sync, let the downloads succeed, sync again: the InferenceService's name and path."""
+    sync(access, root)
+    succeed_jobs(api, namespace)
+    sync(access, root)
+    (name,) = isvcs(api, namespace)
+    return name, (
+        f"/apis/serving.kserve.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}"
+    )
+
+
 def stats(result: Result) -> dict[str, int]:
     line = next(li for li in result.stdout.splitlines() if li.startswith("API requests:"))
     writes = int(line.split("writes ")[1].split(",")[0])
@@ -148,11 +161,7 @@ def test_drift_is_shown_by_diff_and_repaired_by_sync(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
     root = repo(tmp_path, namespace)
-    sync(control_plane, root)
-    succeed_jobs(api_client, namespace)
-    sync(control_plane, root)
-    (name,) = isvcs(api_client, namespace)
-    path = f"/apis/serving.kserve.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}"
+    _, path = deployed(control_plane, api_client, namespace, root)
     kube_request(  # what `kubectl edit` does: an Update by another field manager
         api_client, "PATCH", path,
         query=[("fieldManager", "kubectl-edit")],
@@ -175,11 +184,7 @@ def test_conflict_with_another_applier_is_reported_not_forced(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
     root = repo(tmp_path, namespace)
-    sync(control_plane, root)
-    succeed_jobs(api_client, namespace)
-    sync(control_plane, root)
-    (name,) = isvcs(api_client, namespace)
-    path = f"/apis/serving.kserve.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}"
+    name, path = deployed(control_plane, api_client, namespace, root)
     other = {
         "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
         "metadata": {"name": name, "namespace": namespace},
