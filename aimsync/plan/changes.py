@@ -25,6 +25,7 @@ class ObjectChange:
     patch: tuple[dict[str, object], ...] = ()  # RFC 6902, before -> after
     reason: str = ""
     force: bool = False  # apply with force: drift edited by an imperative manager
+    replace: bool = False  # delete and create: an immutable field changed (download Jobs)
 
     @property
     def changed(self) -> bool:

@@ -48,6 +48,7 @@ def format_sync(report: SyncReport, stats: dict[str, int], *, verbose: bool = Fa
                 f"Not deployed: AIMService {namespace}/{name}: {resolution.reason}: "
                 f"{resolution.message}"
             )
+    lines += [f"Deferred: {note}" for note in report.notes]
     if report.failures:
         lines.append(f"Failed ({len(report.failures)}):")
         lines += [f"  {obj}: {message}" for obj, message in report.failures]

@@ -20,7 +20,7 @@ from aimsync.observe.live import PENDING, job_state
 from aimsync.plan.changes import Action, ObjectChange
 from aimsync.plan.conflicts import conflict_owners, describe_conflict, reclaimable
 from aimsync.render.objects import KIND_STAGE, ObjectKey
-from aimsync.sync.planner import describe_api_error
+from aimsync.sync.planner import describe_api_error, pvc_refusal
 
 GONE_TIMEOUT_SECONDS = 30.0
 
@@ -28,7 +28,7 @@ GONE_TIMEOUT_SECONDS = 30.0
 @dataclass(frozen=True)
 class Outcome:
     key: ObjectKey
-    action: str  # created | configured | recreated | deleted | failed
+    action: str  # created | configured | recreated | deleted | deferred | failed
     message: str = ""
 
 
@@ -69,6 +69,8 @@ class Applier:
     def apply_one(self, change: ObjectChange) -> Outcome:
         key = change.key
         manifest = self.manifests[key]
+        if change.replace:
+            return self._recreate_job(key, manifest, None)
         try:
             try:
                 result = server_side_apply(
@@ -88,12 +90,7 @@ class Applier:
             if exc.immutable and key.kind == "Job":
                 return self._recreate_job(key, manifest, exc)
             if key.kind == "PersistentVolumeClaim":
-                return Outcome(
-                    key, "failed",
-                    f"Kubernetes refuses this PVC change ({describe_api_error(exc)}); a model "
-                    "cache volume is never deleted to force it: change it back, or delete the "
-                    "PVC yourself if the cache may be downloaded again",
-                )
+                return Outcome(key, "failed", pvc_refusal(exc))
             return Outcome(key, "failed", describe_api_error(exc))
         except ApiError as exc:
             return Outcome(key, "failed", describe_api_error(exc))
@@ -101,15 +98,18 @@ class Applier:
             return Outcome(key, "failed", str(exc))
 
     def _recreate_job(
-        self, key: ObjectKey, manifest: dict[str, object], error: Invalid
+        self, key: ObjectKey, manifest: dict[str, object], error: Invalid | None
     ) -> Outcome:
         """A download Job's template cannot change; a finished one is deleted and created."""
         live = self.live.get(key) or get_object(self.kube, key)
         if live is None:
+            if error is None:  # gone meanwhile: create it
+                return self._create_again(key, manifest)
             return Outcome(key, "failed", describe_api_error(error))
         if job_state(live) == PENDING:
+            # Not a failure: the download goes on, and a later run recreates the Job.
             return Outcome(
-                key, "failed",
+                key, "deferred",
                 "the download Job's spec changed while it is running; it is recreated by a run "
                 "after it finishes",
             )
@@ -125,6 +125,16 @@ class Applier:
         except KubeError as exc:
             return Outcome(key, "failed", str(exc))
         return Outcome(key, "recreated", "finished download Job recreated with the new spec")
+
+    def _create_again(self, key: ObjectKey, manifest: dict[str, object]) -> Outcome:
+        try:
+            server_side_apply(self.kube, key, manifest, field_manager=self.manager,
+                              force=self.force)
+        except ApiError as exc:
+            return Outcome(key, "failed", describe_api_error(exc))
+        except KubeError as exc:
+            return Outcome(key, "failed", str(exc))
+        return Outcome(key, "created")
 
     def delete_one(self, change: ObjectChange) -> Outcome:
         uid = ((self.live.get(change.key) or {}).get("metadata") or {}).get("uid")

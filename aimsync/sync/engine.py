@@ -187,6 +187,8 @@ class Reconciler:
             self.report.outcomes.append(outcome)
             if outcome.action == "failed":
                 self.report.failures.append((str(outcome.key), outcome.message))
+            elif outcome.action == "deferred":
+                self.report.notes.append(f"{outcome.key}: {outcome.message}")
             else:
                 self.report.object_writes += 1
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from aimsync.kube.apply import server_side_apply
 from aimsync.kube.client import KubeClient
-from aimsync.kube.errors import ApiError, Conflict, KubeError
+from aimsync.kube.errors import ApiError, Conflict, Invalid, KubeError
 from aimsync.kube.read import get_object
 from aimsync.plan.changes import Action, ChangeSet, ObjectChange
 from aimsync.plan.compare import json_patch
@@ -40,6 +40,14 @@ class PlanFailure:
 def opted_out(obj: dict[str, Any] | None) -> bool:
     annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
     return str(annotations.get(OPT_OUT_ANNOTATION, "")).lower() == "true"
+
+
+def pvc_refusal(error: ApiError) -> str:
+    return (
+        f"Kubernetes refuses this PVC change ({describe_api_error(error)}); a model cache "
+        "volume is never deleted to force it: change it back, or delete the PVC yourself if "
+        "the cache may be downloaded again"
+    )
 
 
 def describe_api_error(error: ApiError) -> str:
@@ -146,6 +154,21 @@ def plan_against_live(
             change = ObjectChange(obj.key, Action.UPDATE if current else Action.CREATE,
                                   current, obj.manifest, reason="conflict")
             failures.append(PlanFailure(change, str(exc)))
+            return change
+        except Invalid as exc:
+            if current is not None and obj.key.kind == "Job" and exc.immutable:
+                # The template of a Job cannot change: the applier recreates a finished one.
+                return ObjectChange(
+                    obj.key, Action.UPDATE, normalize(current), obj.manifest,
+                    reason="spec changed: the download Job is recreated", replace=True,
+                )
+            change = ObjectChange(obj.key, Action.UPDATE if current else Action.CREATE,
+                                  current, obj.manifest, reason="refused")
+            message = (
+                pvc_refusal(exc) if obj.key.kind == "PersistentVolumeClaim" and current
+                else describe_api_error(exc)
+            )
+            failures.append(PlanFailure(change, message))
             return change
         except ApiError as exc:
             change = ObjectChange(obj.key, Action.UPDATE if current else Action.CREATE,

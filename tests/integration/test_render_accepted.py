@@ -43,8 +43,12 @@ def _dry_run_apply(api_client: client.ApiClient, obj: DesiredObject, namespace: 
         api_client,
         "PATCH",
         _path(obj, namespace),
-        query=[("fieldManager", "aimsync"), ("dryRun", "All"), ("fieldValidation", "Strict"),
-               ("force", "true")],
+        query=[
+            ("fieldManager", "aimsync"),
+            ("dryRun", "All"),
+            ("fieldValidation", "Strict"),
+            ("force", "true"),
+        ],
         body=manifest,
         content_type="application/apply-patch+yaml",
     )

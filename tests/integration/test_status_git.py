@@ -259,3 +259,26 @@ def test_aimsync_status_prints_the_committed_reports(
     assert "Starting" in result.stdout and "Last run: Succeeded" in result.stdout
     as_json = CliRunner().invoke(cli, ["status", str(root), "-o", "json"])
     assert '"kind": "AIMService"' in as_json.stdout
+
+
+def test_a_detached_head_needs_the_branch_name(
+    control_plane: ClusterAccess, namespace: str, remote: Path, tmp_path: Path
+) -> None:
+    checkout = tmp_path / "ci-checkout"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{remote}", str(checkout))
+    git(checkout, "checkout", "-q", "--detach")
+
+    def push(*extra: str) -> Result:
+        return CliRunner().invoke(
+            cli,
+            ["sync", str(checkout), "--commit-status", "--push", "--cluster-facts", FACTS,
+             "--kubeconfig", str(control_plane.kubeconfig), *extra],
+            catch_exceptions=False,
+        )
+
+    refused = push()
+    assert refused.exit_code == 2
+    assert "HEAD is detached (a CI checkout?): pass --branch NAME" in refused.stderr
+    pushed = push("--branch", "main")
+    assert pushed.exit_code == 0, pushed.output
+    assert remote_log(remote)[0].startswith("aimsync|")

@@ -404,3 +404,40 @@ def test_wait_times_out_with_exit_3(
     result = sync(control_plane, repo(tmp_path, namespace), "--wait=3s")
     assert result.exit_code == 3
     assert "timeout waiting for the download Job" in result.stdout
+
+
+def test_a_finished_download_job_whose_spec_changed_is_recreated(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)
+    succeed_jobs(api_client, namespace)
+    (job,) = items(api_client, namespace, "jobs", "batch/v1")
+    settings_file = root / "aimsync.yaml"
+    settings_file.write_text(
+        settings_file.read_text() + "downloaderImage: registry.example.com/downloader:2\n"
+    )
+    result = sync(control_plane, root)
+    assert result.exit_code == 0, result.output
+    assert "recreated" in result.stdout
+    (new_job,) = items(api_client, namespace, "jobs", "batch/v1")
+    assert new_job["metadata"]["uid"] != job["metadata"]["uid"]
+    container = new_job["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "registry.example.com/downloader:2"
+
+
+def test_a_refused_pvc_change_is_reported_and_the_volume_kept(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)
+    (pvc,) = items(api_client, namespace, "persistentvolumeclaims")
+    profile = root / "cluster/profiles/qwen.yaml"
+    profile.write_text(profile.read_text().replace("size: 35Gi", "size: 5Gi"))  # a shrink
+    result = sync(control_plane, root)
+    assert result.exit_code == 3
+    assert "Kubernetes refuses this PVC change" in result.stdout
+    assert "never deleted" in result.stdout
+    (still,) = items(api_client, namespace, "persistentvolumeclaims")
+    assert still["metadata"]["uid"] == pvc["metadata"]["uid"]
+    assert still["spec"]["resources"]["requests"]["storage"] == "39Gi"
