@@ -12,7 +12,9 @@ from pydantic import Field
 from aimsync.api.base import DNS1123_LABEL, APIModel, NonNegInt32, Quantity
 
 SETTINGS_FILE = "aimsync.yaml"
-DEFAULT_DOWNLOADER_IMAGE = "docker.io/amdenterpriseai/aim-artifact-downloader:0.2.5"
+# The AIMArtifact default of the AIM Engine CRD (reference §1.6); newer operator builds inject
+# their own, so set `downloaderImage` to the one your AIM Engine release uses.
+DEFAULT_DOWNLOADER_IMAGE = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
 
 Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
 

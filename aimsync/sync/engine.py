@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import KubeError, NotFound
 from aimsync.kube.inventory import PART_OF_LABEL, Inventory, InventoryState
-from aimsync.kube.lock import RunLock, run_identity
+from aimsync.kube.lock import LockLost, RunLock, run_identity
 from aimsync.kube.read import read_cluster_facts
 from aimsync.kube.resources import RESOURCES
 from aimsync.kube.wait import FAILED, PENDING, READY, WaitResult, wait_for
@@ -95,8 +95,14 @@ def spec_namespaces(specs: Specs) -> set[str]:
 
 class Reconciler:
     def __init__(
-        self, kube: KubeClient, specs: Specs, options: SyncOptions, progress: Progress
+        self,
+        kube: KubeClient,
+        specs: Specs,
+        options: SyncOptions,
+        progress: Progress,
+        lock: RunLock | None = None,
     ) -> None:
+        self.lock = lock
         self.kube = kube
         self.specs = specs
         self.options = options
@@ -159,6 +165,7 @@ class Reconciler:
         superset = InventoryState(
             old.group_kinds | new.group_kinds, old.namespaces | new.namespaces
         )
+        self._still_locked()
         if superset != old:
             self.inventory.write(superset)
         applier = Applier(
@@ -171,6 +178,7 @@ class Reconciler:
             self._wait_and_complete(applier, objects, guards)
         pruned_all = True
         if self.options.prune:
+            self._still_locked()
             result = applier.prune(self.report.changes.changes)
             self._record(result.outcomes)
             pruned_all = not result.failures and not any(
@@ -181,6 +189,11 @@ class Reconciler:
         if self.options.observe:
             self.report.live_after = read_live_state(self.kube, self.inventory.id, namespaces)
         return self.report
+
+    def _still_locked(self) -> None:
+        """Before each writing phase: a run that lost its lease must not write on."""
+        if self.lock is not None and self.lock.lost:
+            raise LockLost("the run lost its lock while working; it stops before writing more")
 
     def _record(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
@@ -223,6 +236,7 @@ class Reconciler:
             added = [o for o in fresh if o.key not in known]
             self.report.waiting = desired.waiting
             if added:
+                self._still_locked()
                 changes = self._plan(added, live, PruneGuards())
                 applier.manifests.update({o.key: o.manifest for o in added})
                 self._record(applier.apply(changes.changes).outcomes)
@@ -252,8 +266,8 @@ def reconcile(
     lock_settings = specs.settings.lock
     ensure_namespace(kube, lock_settings.namespace)
     ensure_namespace(kube, specs.settings.inventory.namespace)
-    with RunLock(kube, lock_settings.namespace, lock_settings.name, run_identity()):
-        return Reconciler(kube, specs, options, progress).run()
+    with RunLock(kube, lock_settings.namespace, lock_settings.name, run_identity()) as lock:
+        return Reconciler(kube, specs, options, progress, lock).run()
 
 
 __all__ = ["ObjectChange", "SyncOptions", "SyncReport", "reconcile"]
