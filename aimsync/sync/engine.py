@@ -151,7 +151,8 @@ class Reconciler:
         desired, objects = self._desired(live)
         self.report.waiting = desired.waiting
         guards = PruneGuards(
-            self.options.prune, self.options.allow_empty, self.options.prune_shared_caches
+            self.options.prune, self.options.allow_empty, self.options.prune_shared_caches,
+            frozenset(self.specs.services),
         )
         changes = self._plan(objects, live, guards)
         self.report.changes = changes

@@ -19,7 +19,12 @@ from aimsync.plan.changes import Action, ChangeSet, ObjectChange
 from aimsync.plan.compare import json_patch
 from aimsync.plan.conflicts import conflict_owners, describe_conflict, reclaimable
 from aimsync.plan.live import differs, normalize, proven_unchanged
-from aimsync.render.labels import CACHE_MODE_LABEL, OPT_OUT_ANNOTATION
+from aimsync.render.labels import (
+    CACHE_MODE_LABEL,
+    OPT_OUT_ANNOTATION,
+    SPEC_KIND_LABEL,
+    SPEC_NAME_LABEL,
+)
 from aimsync.render.objects import KIND_STAGE, DesiredObject
 from aimsync.sync.live_state import LiveState
 
@@ -29,6 +34,10 @@ class PruneGuards:
     prune: bool = False
     allow_empty: bool = False
     shared_caches: bool = False
+    # Services still in the repository: their objects are kept even when the service cannot
+    # be deployed right now (as the operator keeps an InferenceService whose profile is not
+    # ready); only objects whose spec left the repository are pruned.
+    services: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -209,6 +218,14 @@ def prune_changes(
             reason = "the render is empty; refusing to prune everything without --allow-empty"
         elif opted_out(obj):
             reason = f"live object has {OPT_OUT_ANNOTATION}=true"
+        elif (
+            labels.get(SPEC_KIND_LABEL) == "AIMService"
+            and (key.namespace, labels.get(SPEC_NAME_LABEL, "")) in guards.services
+        ):
+            reason = (
+                f"AIMService {key.namespace}/{labels.get(SPEC_NAME_LABEL)} is still in the "
+                "repository (not deployable now); kept"
+            )
         elif (
             key.kind == "PersistentVolumeClaim"
             and labels.get(CACHE_MODE_LABEL, "Shared") == "Shared"

@@ -125,3 +125,15 @@ def test_prune_guards() -> None:
         [], state, PruneGuards(prune=True, allow_empty=True, shared_caches=True)
     )
     assert all(c.action is Action.DELETE for c in everything)
+
+
+def test_objects_of_a_service_still_in_the_repository_are_not_pruned() -> None:
+    labels = {"aimsync.io/spec-kind": "AIMService", "aimsync.io/spec-name": "chat"}
+    key = ObjectKey("serving.kserve.io/v1beta1", "InferenceService", "ns", "chat-1")
+    state = LiveState({key: {"metadata": {"name": "chat-1", "namespace": "ns", "labels": labels}}})
+    kept = DesiredObject(ObjectKey("v1", "ConfigMap", "ns", "other"), DESIRED, origin="t")
+    guards = PruneGuards(prune=True, services=frozenset({("ns", "chat")}))
+    (change,) = prune_changes([kept], state, guards)
+    assert change.action is Action.SKIP and "still in the repository" in change.reason
+    (gone,) = prune_changes([kept], state, PruneGuards(prune=True))
+    assert gone.action is Action.DELETE
