@@ -8,8 +8,10 @@ import yaml
 
 from aimsync.render.objects import DesiredObject
 
+_Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: faster
 
-class _ManifestDumper(yaml.SafeDumper):
+
+class _ManifestDumper(_Base):  # type: ignore[valid-type,misc]
     """Block style for multi-line strings (the profile YAML in ConfigMaps stays readable)."""
 
 

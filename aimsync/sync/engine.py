@@ -11,9 +11,9 @@ widened before anything is applied, and every step is idempotent.
 from __future__ import annotations
 
 import contextlib
-import copy
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from aimsync.kube.client import KubeClient
@@ -81,10 +81,11 @@ def with_membership(objects: list[DesiredObject], applyset: str) -> list[Desired
     """The desired objects with the inventory's part-of label (they are its members)."""
     out = []
     for obj in objects:
-        manifest = copy.deepcopy(obj.manifest)
-        metadata = manifest["metadata"]
+        metadata = obj.manifest["metadata"]
         assert isinstance(metadata, dict)
-        metadata["labels"] = {**(metadata.get("labels") or {}), PART_OF_LABEL: applyset}
+        # Copies of the two levels that change; the rest is shared, never mutated.
+        labels = {**(metadata.get("labels") or {}), PART_OF_LABEL: applyset}
+        manifest = {**obj.manifest, "metadata": {**metadata, "labels": labels}}
         out.append(DesiredObject(obj.key, manifest, obj.origin, obj.waits_for))
     return out
 
@@ -258,10 +259,31 @@ class Reconciler:
                 self.report.failures.append((str(key), f"timeout waiting for the {what}"))
 
 
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """A run allocates many short-lived dicts and holds the specs for its whole life: the
+    cyclic collector mostly re-scans the specs. Freeze them, collect rarely, restore after."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def reconcile(
     kube: KubeClient, specs: Specs, options: SyncOptions, progress: Progress
 ) -> SyncReport:
     """A full run. Writes only when `options.plan_only` is false, and then under the lock."""
+    with _few_collections():
+        return _reconcile(kube, specs, options, progress)
+
+
+def _reconcile(
+    kube: KubeClient, specs: Specs, options: SyncOptions, progress: Progress
+) -> SyncReport:
     if options.plan_only:
         return Reconciler(kube, specs, options, progress).run()
     lock_settings = specs.settings.lock

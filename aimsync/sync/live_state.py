@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from aimsync.kube.client import KubeClient
@@ -37,13 +38,21 @@ class LiveState(LiveObjects):
 
 
 def read_live_state(
-    kube: KubeClient, applyset: str, namespaces: Iterable[str], kinds: Iterable[str] = MANAGED_KINDS
+    kube: KubeClient,
+    applyset: str,
+    namespaces: Iterable[str],
+    kinds: Iterable[str] = MANAGED_KINDS,
+    concurrency: int = 8,
 ) -> LiveState:
     """One LIST per kind and namespace, selecting the set's members by label."""
     state = LiveState()
     selector = f"{PART_OF_LABEL}={applyset}"
-    for namespace in sorted(set(namespaces)):
-        for kind in kinds:
-            for obj in list_objects(kube, RESOURCES[kind], namespace, selector):
+    lists = [(ns, kind) for ns in sorted(set(namespaces)) for kind in kinds]
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(lists) or 1))) as pool:
+        results = pool.map(
+            lambda job: list_objects(kube, RESOURCES[job[1]], job[0], selector), lists
+        )
+        for items in results:
+            for obj in items:
                 state.members[key_of(obj)] = obj
     return state

@@ -191,8 +191,21 @@ def plan_against_live(
             return change
 
     ordered = sorted(desired, key=lambda o: o.key.sort_key)
+    decided: dict[int, ObjectChange] = {}
+    for index, obj in enumerate(ordered):  # what needs no request is decided right here
+        current = live.members.get(obj.key)
+        if current is not None and not opted_out(current) and proven_unchanged(
+            obj.manifest, current, manager
+        ):
+            decided[index] = ObjectChange(
+                obj.key, Action.UNCHANGED, current, obj.manifest,
+                reason="unchanged (proven by managedFields, no request)",
+            )
+    rest = [(i, o) for i, o in enumerate(ordered) if i not in decided]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        changes = list(pool.map(plan, ordered))
+        for (index, _), change in zip(rest, pool.map(plan, [o for _, o in rest]), strict=True):
+            decided[index] = change
+    changes = [decided[i] for i in range(len(ordered))]
     changes += prune_changes(desired, live, guards)
     return ChangeSet(changes), failures
 
