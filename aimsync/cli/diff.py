@@ -19,7 +19,7 @@ from aimsync.kube.errors import KubeError
 from aimsync.load.git_ref import GitRefError, tree_at_ref
 from aimsync.pipeline import RenderOutcome, render_repository
 from aimsync.plan.compare import compare_sets
-from aimsync.plan.summary import RenderedSide, summarize
+from aimsync.plan.summary import RenderedSide, summarize, summarize_live
 from aimsync.render.render import CacheState
 from aimsync.report.diff import format_json, format_markdown, format_table, format_unified
 from aimsync.resolve.facts import ClusterFacts
@@ -107,15 +107,16 @@ def _live_diff(
 def print_plan(report: SyncReport, output: str) -> NoReturn:
     """A live plan in the chosen format; exits 0 (no change), 1 (changes) or 3 (errors)."""
     changes = report.changes
+    summary = summarize_live(changes)
     title = "aimsync diff: repository → cluster"
     if output == "unified":
         click.echo(format_unified(changes), nl=False)
     elif output == "json":
-        click.echo(format_json(changes, None), nl=False)
+        click.echo(format_json(changes, summary), nl=False)
     elif output == "markdown":
-        click.echo(format_markdown(changes, None, title), nl=False)
+        click.echo(format_markdown(changes, summary, title), nl=False)
     else:
-        click.echo(format_table(changes, None), nl=False)
+        click.echo(format_table(changes, summary), nl=False)
     for waiting in report.waiting:
         click.echo(
             f"note: AIMService {waiting.service}: InferenceService {waiting.inference_service} "

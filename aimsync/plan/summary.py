@@ -4,6 +4,7 @@ demand per accelerator model, caches. Computed from the two renders being compar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aimsync.api import AIMService
 from aimsync.api.quantity import parse_quantity
@@ -134,18 +135,93 @@ def summarize(before: RenderedSide, after: RenderedSide, changes: ChangeSet) -> 
             )
     summary.gpus_before = gpu_demand(before)
     summary.gpus_after = gpu_demand(after)
+    summary.caches = _cache_changes(changes)
+    return summary
+
+
+def _cache_changes(changes: ChangeSet) -> list[CacheChange]:
+    out = []
     for change in changes.changes:
-        if change.key.kind != "PersistentVolumeClaim" or change.action is Action.UNCHANGED:
+        if change.key.kind != "PersistentVolumeClaim" or not change.changed:
             continue
         manifest = change.after or change.before
         assert manifest is not None
         labels = manifest["metadata"]["labels"]  # type: ignore[index]
         size = manifest["spec"]["resources"]["requests"]["storage"]  # type: ignore[index]
         action = {Action.CREATE: "added", Action.DELETE: "removed"}.get(change.action, "changed")
-        summary.caches.append(
+        out.append(
             CacheChange(
                 action, change.key.namespace, change.key.name,
                 str(labels.get("aim.eai.amd.com/source-model", "")), str(size),
             )
         )
+    return out
+
+
+def _isvc_demand(manifest: dict[str, Any]) -> tuple[str, int]:
+    """(accelerator model, GPUs at most) of one InferenceService manifest."""
+    predictor = manifest.get("spec", {}).get("predictor", {})
+    model = "GPU"
+    affinity = predictor.get("affinity", {}).get("nodeAffinity", {})
+    terms = affinity.get("requiredDuringSchedulingIgnoredDuringExecution", {}).get(
+        "nodeSelectorTerms", []
+    )
+    for term in terms:
+        for expression in term.get("matchExpressions", []):
+            key = str(expression.get("key", ""))
+            prefix = "feature.node.kubernetes.io/aim-accelerator."
+            if key.startswith(prefix) and "partitioning-scheme" not in key:
+                model = key[len(prefix):]
+    gpus = 0
+    for container in predictor.get("containers", []):
+        resources = container.get("resources", {})
+        value = resources.get("requests", {}).get(AMD_GPU) or resources.get("limits", {}).get(
+            AMD_GPU
+        )
+        if value is not None:
+            gpus += int(parse_quantity(value))
+    replicas = int(predictor.get("maxReplicas") or predictor.get("minReplicas") or 1)
+    return model, gpus * replicas
+
+
+def summarize_live(changes: ChangeSet) -> AimSummary:
+    """The AIM-level summary of a plan against the cluster, from the objects alone: the
+    InferenceServices (services, profile label, GPU demand) and the cache PVCs."""
+    summary = AimSummary()
+    for change in changes.changes:
+        if change.key.kind != "InferenceService":
+            continue
+        service = f"{change.key.namespace}/{_service_of(change.after or change.before)}"
+        if change.action is Action.CREATE:
+            summary.services_added.append(service)
+        elif change.action is Action.DELETE:
+            summary.services_removed.append(service)
+        before_profile = _profile_of(change.before)
+        after_profile = _profile_of(change.after)
+        if change.before is not None and change.after is not None and (
+            before_profile != after_profile
+        ):
+            summary.switches.append(
+                ProfileSwitch(service, before_profile, after_profile, "the repository changed")
+            )
+        for manifest, demand in ((change.before, summary.gpus_before),
+                                 (change.after, summary.gpus_after)):
+            if manifest is not None and change.action is not Action.SKIP:
+                model, gpus = _isvc_demand(manifest)
+                if gpus:
+                    demand[model] = demand.get(model, 0) + gpus
+    summary.caches = _cache_changes(changes)
     return summary
+
+
+def _labels(manifest: dict[str, Any] | None) -> dict[str, str]:
+    metadata = (manifest or {}).get("metadata") or {}
+    return dict(metadata.get("labels") or {})
+
+
+def _service_of(manifest: dict[str, object] | None) -> str:
+    return _labels(manifest).get("aim.eai.amd.com/service", "?")
+
+
+def _profile_of(manifest: dict[str, object] | None) -> str:
+    return _labels(manifest).get("aim.eai.amd.com/profile", "?")

@@ -441,3 +441,16 @@ def test_a_refused_pvc_change_is_reported_and_the_volume_kept(
     (still,) = items(api_client, namespace, "persistentvolumeclaims")
     assert still["metadata"]["uid"] == pvc["metadata"]["uid"]
     assert still["spec"]["resources"]["requests"]["storage"] == "39Gi"
+
+
+def test_live_diff_markdown_has_the_aim_summary(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)
+    succeed_jobs(api_client, namespace)  # the InferenceService is now due
+    result = run(control_plane, "diff", str(root), "--cluster-facts", FACTS, "-o", "markdown")
+    assert result.exit_code == 1, result.output
+    assert f"**Services:** added `{namespace}/chat`" in result.stdout
+    assert "| MI300X | 0 | 1 |" in result.stdout
+    assert "<details><summary>create InferenceService" in result.stdout
