@@ -73,6 +73,8 @@ class Specs:
     profiles: dict[NamespacedKey, Spec[AIMProfile]] = field(default_factory=dict)
     caches: dict[NamespacedKey, Spec[AIMProfileCache]] = field(default_factory=dict)
     services: dict[NamespacedKey, Spec[AIMService]] = field(default_factory=dict)
+    # The profile each service was bound to by the last run (status/): bindings are sticky.
+    previous_profiles: dict[NamespacedKey, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, spec: Spec[Any]) -> None:
         key = (spec.namespace or "", spec.name)

@@ -16,6 +16,7 @@ from pathlib import Path
 import git
 
 from aimsync.commit.status_files import README_FILE, STATUS_DIR, SUMMARY_FILE
+from aimsync.load.status_tree import read_status_tree
 
 PUSH_ATTEMPTS = 4
 
@@ -83,18 +84,6 @@ def spec_revision(context: GitContext | None) -> str:
     except GitError:
         return "unknown"
     return found.strip() or "unknown"
-
-
-def read_status_tree(root: Path) -> dict[str, str]:
-    """Status files written before: relative path -> text."""
-    folder = root / STATUS_DIR
-    if not folder.is_dir():
-        return {}
-    return {
-        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.is_symlink()
-    }
 
 
 def write_status_tree(
@@ -182,3 +171,6 @@ def push_status(
         f"failed {attempts} times; last error: {last_error}",
         local,
     )
+
+
+__all__ = ["read_status_tree"]

@@ -14,10 +14,10 @@ from typing import Any
 import yaml
 
 from aimsync.api.kinds import AIM_API_VERSION
+from aimsync.load.status_tree import STATUS_DIR, previous_statuses
 from aimsync.observe.observe import StatusReport
 from aimsync.report.manifests import to_yaml
 
-STATUS_DIR = "status"
 SUMMARY_FILE = "summary.yaml"
 README_FILE = "README.md"
 REVISION_ANNOTATION = "aimsync.io/revision"
@@ -49,25 +49,6 @@ def status_documents(reports: list[StatusReport], revision: str) -> dict[str, st
         header = "# Written by aimsync: the status of the specs in " + spec_file + "\n"
         files[status_path(spec_file)] = header + "".join(f"---\n{to_yaml(d)}" for d in docs)
     return files
-
-
-def previous_statuses(texts: dict[str, str]) -> dict[tuple[str, str | None, str], dict[str, Any]]:
-    """(kind, namespace, name) -> status, from status files written before."""
-    out: dict[tuple[str, str | None, str], dict[str, Any]] = {}
-    for text in texts.values():
-        try:
-            documents = list(yaml.safe_load_all(text))
-        except yaml.YAMLError:
-            continue  # a broken status file is simply rewritten
-        for doc in documents:
-            if not isinstance(doc, dict):
-                continue
-            metadata = doc.get("metadata") or {}
-            status = doc.get("status")
-            if isinstance(metadata, dict) and isinstance(status, dict):
-                key = (str(doc.get("kind")), metadata.get("namespace"), str(metadata.get("name")))
-                out[key] = status
-    return out
 
 
 @dataclass(frozen=True)
@@ -163,3 +144,6 @@ def readme_text(reports: list[StatusReport], revision: str) -> str:
                 f"| {_cell(report.name)} | {report.namespace} | {report.status.get('status')} |"
             )
     return "\n".join(lines) + "\n"
+
+
+__all__ = ["STATUS_DIR", "previous_statuses"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aimsync.findings import Findings, Location
 from aimsync.load.discovery import discover_spec_files
+from aimsync.load.status_tree import read_status_tree
 from aimsync.load.yaml_reader import YamlDocument, YamlLimits, read_yaml_documents
 from aimsync.settings import SETTINGS_FILE, Settings
 
@@ -32,6 +33,7 @@ class LoadedRepository:
     documents: list[SourceDocument] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
     files_read: int = 0
+    status_texts: dict[str, str] = field(default_factory=dict)  # status/ from the last run
 
 
 def _decode(data: bytes, relative: str, findings: Findings) -> str | None:
@@ -107,7 +109,9 @@ def load_repository(root: Path) -> LoadedRepository:
         raise RepositoryNotFound(f"{root} is not a folder")
     findings = Findings()
     settings = load_settings(root, findings)
-    loaded = LoadedRepository(root=root, settings=settings, findings=findings)
+    loaded = LoadedRepository(
+        root=root, settings=settings, findings=findings, status_texts=read_status_tree(root)
+    )
     files, problems = discover_spec_files(
         root, settings.exclude, settings.limits.max_files
     )

@@ -60,6 +60,11 @@ def explain_text(service: AIMService, resolution: Resolution, facts_known: bool)
         lines.append(f"No profile: {resolution.reason}: {resolution.message}")
         return "\n".join(lines) + "\n"
     lines.append(f"Winner: {resolution.profile}")
+    if resolution.sticky:
+        lines.append(
+            "  sticky: the last run bound this profile (status/) and it still matches; "
+            "annotate the service with aim.eai.amd.com/force-rebind to rank again"
+        )
     for other, tier in resolution.deciding:
         lines.append(f"  beats {other} on {tier}")
     if resolution.ambiguous_with:

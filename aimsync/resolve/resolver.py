@@ -30,6 +30,7 @@ from aimsync.specs import NamespacedKey, Spec, Specs
 
 NAMESPACE = "Namespace"
 CLUSTER = "Cluster"
+FORCE_REBIND = "aim.eai.amd.com/force-rebind"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Resolution:
     ranking: tuple[RankedProfile, ...] = ()
     deciding: tuple[tuple[str, str], ...] = ()  # (runner-up, tier the winner won on)
     ambiguous_with: tuple[str, ...] = ()
+    sticky: bool = False  # kept the profile of the last run instead of re-ranking
 
     @property
     def resolved(self) -> bool:
@@ -225,6 +227,19 @@ def _resolve_by_selector(
             service, None, None, statuses, "selector", reason="ProfileNotFound",
             message=message, candidates=tuple(verdicts),
         )
+    previous = specs.previous_profiles.get((namespace, service.name))
+    annotations = service.obj.metadata.annotations or {}
+    if previous is not None and not annotations.get(FORCE_REBIND):
+        # Sticky binding (reference §2.5): the profile bound last time is kept while it still
+        # passes the selector; annotate the service with aim.eai.amd.com/force-rebind to rank
+        # again.
+        name, scope = previous
+        for ref, spec in kept:
+            if ref.name == name and ref.scope == scope:
+                return _result(
+                    service, ref, spec, statuses, "selector", candidates=tuple(verdicts),
+                    sticky=True,
+                )
     local = [(r, s) for r, s in kept if r.scope == NAMESPACE]
     chosen_pool = local or kept  # namespace candidates beat cluster candidates
     if local and len(local) != len(kept):

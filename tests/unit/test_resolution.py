@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,3 +222,62 @@ def test_engine_args_selector_matches_top_level_keys() -> None:
         service=service,
     )
     assert result.profile and result.profile.name == "b"
+
+
+def sticky(previous: tuple[str, str], annotations: dict[str, str] | None = None) -> Resolution:
+    service: dict[str, Any] = dict(BY_SELECTOR)
+    specs = make_specs(
+        cluster={"a-old": gpu_profile(), "b-primary": gpu_profile(primary=True)},
+        services={(NS, "chat"): service},
+    )
+    if annotations:
+        chat = specs.services[(NS, "chat")]
+        metadata = chat.obj.metadata.model_copy(update={"annotations": annotations})
+        specs.services[(NS, "chat")] = type(chat)(
+            chat.kind, chat.name, chat.namespace, chat.source,
+            chat.obj.model_copy(update={"metadata": metadata}),
+        )
+    specs.previous_profiles[(NS, "chat")] = previous
+    _, resolutions = resolve_all(specs, ClusterFacts.unknown())
+    return resolutions[0]
+
+
+def test_the_profile_bound_last_time_is_kept_while_it_matches() -> None:
+    result = sticky(("a-old", "Cluster"))
+    assert result.sticky and result.profile and result.profile.name == "a-old"
+
+
+def test_force_rebind_ranks_again() -> None:
+    result = sticky(("a-old", "Cluster"), {"aim.eai.amd.com/force-rebind": "now"})
+    assert not result.sticky and result.profile and result.profile.name == "b-primary"
+
+
+def test_a_previous_profile_that_no_longer_matches_is_replaced() -> None:
+    result = sticky(("gone", "Cluster"))
+    assert not result.sticky and result.profile and result.profile.name == "b-primary"
+
+
+def test_bindings_are_read_from_the_status_folder(tmp_path: Path) -> None:
+    from aimsync.pipeline import render_repository
+    from tests.support import CLUSTER_PROFILE, service, write_repo
+
+    better = CLUSTER_PROFILE.replace("name: qwen\n", "name: better\n").replace(
+        "  type: optimized\n", "  type: optimized\n  primary: true\n"
+    )
+    status = (
+        "apiVersion: aim.eai.amd.com/v1alpha2\nkind: AIMService\n"
+        "metadata: {name: chat, namespace: team}\n"
+        "status: {resolvedProfile: {name: qwen, kind: AIMClusterProfile, scope: Cluster}}\n"
+    )
+    write_repo(tmp_path, {
+        "cluster/profiles/qwen.yaml": CLUSTER_PROFILE,
+        "cluster/profiles/better.yaml": better,
+        "namespaces/team/services/chat.yaml": service(
+            "profile:\n  selector: {aimId: qwen/qwen3-32b}"
+        ),
+        "status/namespaces/team/services/chat.yaml": status,
+    })
+    outcome = render_repository(tmp_path)
+    assert outcome.resolutions is not None
+    (result,) = outcome.resolutions
+    assert result.sticky and result.profile and result.profile.name == "qwen"
