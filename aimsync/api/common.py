@@ -8,7 +8,6 @@ from pydantic import AfterValidator, Field, model_validator
 
 from aimsync.api.base import (
     DNS1123_LABEL,
-    DNS1123_SUBDOMAIN,
     APIModel,
     Int64,
     Quantity,
@@ -149,4 +148,3 @@ class ResolvedReference(APIModel):
 # DNS-1123 label (names become label values and parts of derived names).
 ObjectName = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
 NamespaceName = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
-SubdomainName = Annotated[str, Field(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN)]

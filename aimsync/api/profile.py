@@ -157,5 +157,3 @@ class AIMClusterProfile(APIModel):
     spec: AIMClusterProfileSpec
     status: AIMProfileStatus | None = None
 
-
-AnyProfile = AIMProfile | AIMClusterProfile

@@ -55,11 +55,3 @@ def key_of(obj: dict[str, Any]) -> ObjectKey:
 def read_cluster_facts(kube: KubeClient) -> ClusterFacts:
     nodes = list_objects(kube, RESOURCES["Node"], None)
     return ClusterFacts(tuple(sorted((Node.from_api(n) for n in nodes), key=lambda n: n.name)))
-
-
-def namespace_exists(kube: KubeClient, name: str) -> bool:
-    try:
-        kube.request("GET", RESOURCES["Namespace"].object_path(name))
-        return True
-    except NotFound:
-        return False

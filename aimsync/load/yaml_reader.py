@@ -205,7 +205,6 @@ class _DocumentBuilder:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[object, int]] = {}
         self.nodes = 0
-        self.root_set = False
 
     # -- adding values -------------------------------------------------------------------
     def _count(self, n: int, position: Position) -> None:
@@ -236,7 +235,6 @@ class _DocumentBuilder:
     def _attach(self, value: object, size: int, position: Position) -> None:
         if not self.stack:
             self.document.value = value
-            self.root_set = True
             return
         top = self.stack[-1]
         top.nodes += size
@@ -411,8 +409,3 @@ def read_yaml_documents(
         if dispose is not None:
             dispose()
     return documents, None
-
-
-def is_finite_json(value: object) -> bool:
-    """Whether a float taken from YAML can be written as JSON (guard for callers)."""
-    return not isinstance(value, float) or math.isfinite(value)

@@ -72,6 +72,3 @@ class DesiredSet:
 
     def sorted_objects(self) -> list[DesiredObject]:
         return sorted(self.objects, key=lambda o: o.key.sort_key)
-
-    def by_key(self) -> dict[ObjectKey, DesiredObject]:
-        return {o.key: o for o in self.objects}

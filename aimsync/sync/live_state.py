@@ -10,7 +10,7 @@ from aimsync.kube.client import KubeClient
 from aimsync.kube.inventory import PART_OF_LABEL
 from aimsync.kube.read import key_of, list_objects
 from aimsync.kube.resources import MANAGED_KINDS, RESOURCES
-from aimsync.observe.live import READY, LiveObjects, inference_service_state, job_state
+from aimsync.observe.live import READY, LiveObjects, job_state
 
 
 @dataclass
@@ -27,13 +27,6 @@ class LiveState(LiveObjects):
     def existing_inference_services(self) -> frozenset[tuple[str, str]]:
         return frozenset(
             (k.namespace, k.name) for k in self.members if k.kind == "InferenceService"
-        )
-
-    def ready_inference_services(self) -> frozenset[tuple[str, str]]:
-        return frozenset(
-            (k.namespace, k.name)
-            for k, obj in self.members.items()
-            if k.kind == "InferenceService" and inference_service_state(obj) == READY
         )
 
 

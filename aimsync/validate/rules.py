@@ -12,7 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from aimsync.api.kinds import AIMKind
-from aimsync.api.metadata import SERVER_SET_METADATA, check_label_value, check_qualified_key
+from aimsync.api.metadata import (
+    ANNOTATIONS_MAX_BYTES,
+    SERVER_SET_METADATA,
+    check_label_value,
+    check_qualified_key,
+)
 from aimsync.findings import Severity
 from aimsync.load.yaml_reader import FieldPath
 from aimsync.settings import Settings
@@ -59,6 +64,18 @@ def metadata_rules(data: dict[str, object]) -> Iterator[RuleFinding]:
                 "(remove it from the file)",
                 "metadata.server-set",
                 Severity.WARNING,
+            )
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, dict):
+        total = sum(
+            len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items()
+        )
+        if total > ANNOTATIONS_MAX_BYTES:
+            yield RuleFinding(
+                ("metadata", "annotations"),
+                f"annotations are {total} bytes in total; Kubernetes allows at most "
+                f"{ANNOTATIONS_MAX_BYTES}",
+                "metadata.annotations",
             )
     for group in ("labels", "annotations"):
         entries = metadata.get(group)

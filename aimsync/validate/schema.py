@@ -9,8 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
-from collections.abc import Iterator
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -216,9 +215,3 @@ def validate_model(
                 continue
             problems.append((path, _message(error, model), f"schema.{error['type']}"))
         return None, problems
-
-
-def iter_literal(annotation: Any) -> Iterator[str]:
-    annotation = _unwrap(annotation)
-    if get_origin(annotation) is Literal:
-        yield from (str(a) for a in get_args(annotation))

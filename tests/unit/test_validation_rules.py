@@ -334,3 +334,14 @@ def test_reference_to_an_invalid_profile_is_not_reported_twice(tmp_path: Path) -
     broken = CLUSTER_PROFILE.replace("metric: latency", "metric: fast")
     result = validate_files(tmp_path, {CLP: broken, SVC: service("profile: {name: qwen}")})
     assert [f.field for f in result.findings.errors] == ["spec.metric"]
+
+
+def test_annotations_over_256_kib_in_total_are_refused(tmp_path: Path) -> None:
+    big = "x" * (140 * 1024)
+    metadata = f"  annotations:\n    a: {big}\n    b: {big}\n"
+    result = validate_files(
+        tmp_path, {CLP: CLUSTER_PROFILE, SVC: service("profile: {name: qwen}", metadata=metadata)}
+    )
+    (finding,) = [f for f in result.findings.errors if f.field == "metadata.annotations"]
+    assert "Kubernetes allows at most 262144" in finding.message
+    assert finding.location.line == 5
