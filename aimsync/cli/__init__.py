@@ -8,6 +8,7 @@ import traceback
 import click
 
 from aimsync import __version__
+from aimsync.cli import log
 from aimsync.cli.diff import diff_command
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.cli.explain import explain_command
@@ -26,15 +27,14 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("aimsync: interrupted", err=True)
+            log.error("interrupted")
             sys.exit(130)
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
-            click.echo(
-                f"aimsync: internal error: {type(exc).__name__}: {exc} (run with -v for the "
-                "traceback, and please report it)",
-                err=True,
+            log.error(
+                f"internal error: {type(exc).__name__}: {exc} (run with -v for the "
+                "traceback, and please report it)"
             )
             sys.exit(ExitCode.FAILURE)
 
@@ -42,11 +42,15 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aimsync")
 @click.option("-v", "--verbose", is_flag=True, help="More output; tracebacks on internal errors.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              envvar="AIMSYNC_LOG_FORMAT", show_default=True,
+              help="Errors, notes and progress on stderr as text or as JSON lines.")
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
+def cli(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """GitOps batch reconciler for AMD Inference Microservices (AIM) on Kubernetes."""
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    log.set_format(log_format)
 
 
 cli.add_command(validate_command)

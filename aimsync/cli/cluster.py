@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from aimsync.cli import log
 from aimsync.cli.common import echo_findings, exit_with
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.findings import Findings
@@ -47,7 +48,7 @@ def cluster_options(func: F) -> F:
 def valid_specs_or_exit(path: Path) -> Specs:
     """Validation before any cluster contact: an invalid repository changes nothing."""
     if not path.is_dir():
-        click.echo(f"aimsync: {path} is not a folder", err=True)
+        log.error(f"{path} is not a folder")
         exit_with(ExitCode.INVALID)
     loaded = load_repository(path)
     result = validate_repository(loaded)
@@ -74,5 +75,5 @@ def connect_or_exit(kubeconfig: Path | None, context: str | None, concurrency: i
     try:
         return KubeClient.connect(kubeconfig, context, pool_size=concurrency)
     except KubeConfigError as exc:
-        click.echo(f"aimsync: {exc}", err=True)
+        log.error(f"{exc}")
         exit_with(ExitCode.FAILURE)

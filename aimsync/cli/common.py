@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NoReturn
 
-import click
-
+from aimsync.cli import log
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.findings import Findings
-from aimsync.report.findings import format_text
 
 
 def exit_with(code: ExitCode) -> NoReturn:
@@ -18,16 +16,10 @@ def exit_with(code: ExitCode) -> NoReturn:
 
 def repository_or_exit(path: Path) -> None:
     if not path.is_dir():
-        click.echo(f"aimsync: {path} is not a folder", err=True)
+        log.error(f"{path} is not a folder")
         exit_with(ExitCode.INVALID)
 
 
 def echo_findings(findings: Findings, files_read: int, *, warnings_only: bool = False) -> None:
     """Findings to stderr, so stdout stays machine-readable."""
-    if warnings_only:
-        if not findings.warnings:
-            return
-        kept = Findings(findings.warnings)
-        click.echo(format_text(kept, files_read).rsplit("\n", 2)[0], err=True)
-        return
-    click.echo(format_text(findings, files_read), err=True)
+    log.findings(findings, files_read, warnings_only=warnings_only)

@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import click
 
+from aimsync.cli import log
 from aimsync.cli.cluster import (
     cluster_options,
     connect_or_exit,
@@ -30,7 +31,7 @@ def _render_side(root: Path, label: str, facts: ClusterFacts | None) -> RenderOu
     # A review wants to see the InferenceServices, so downloads count as done on both sides.
     outcome = render_repository(root, facts=facts, cache_state=CacheState(assume_ready=True))
     if not outcome.ok:
-        click.echo(f"aimsync: the repository at {label} is invalid:", err=True)
+        log.error(f"the repository at {label} is invalid:")
         echo_findings(outcome.findings, outcome.loaded.files_read)
         exit_with(ExitCode.INVALID)
     return outcome
@@ -79,7 +80,7 @@ def diff_command(
                     after = _render_side(head_root, head, facts)
                     _report(before, after, output, f"{base} → {head}")
     except GitRefError as exc:
-        click.echo(f"aimsync: {exc}", err=True)
+        log.error(f"{exc}")
         exit_with(ExitCode.INVALID)
 
 
@@ -94,10 +95,10 @@ def _live_diff(
     try:
         report = reconcile(
             kube, specs, SyncOptions(plan_only=True, facts=facts),
-            lambda line: click.echo(line, err=True),
+            log.progress,
         )
     except KubeError as exc:
-        click.echo(f"aimsync: cluster error: {exc}", err=True)
+        log.error(f"cluster error: {exc}")
         exit_with(ExitCode.FAILURE)
     finally:
         kube.close()
@@ -118,12 +119,12 @@ def print_plan(report: SyncReport, output: str) -> NoReturn:
     else:
         click.echo(format_table(changes, summary), nl=False)
     for waiting in report.waiting:
-        click.echo(
-            f"note: AIMService {waiting.service}: InferenceService {waiting.inference_service} "
-            f"waits for {len(waiting.jobs)} download Job(s)", err=True,
+        log.note(
+            f"AIMService {waiting.service}: InferenceService {waiting.inference_service} "
+            f"waits for {len(waiting.jobs)} download Job(s)"
         )
     for obj, message in report.failures:
-        click.echo(f"aimsync: {obj}: {message}", err=True)
+        log.error(f"{obj}: {message}")
     if report.failures:
         exit_with(ExitCode.FAILURE)
     exit_with(ExitCode.CHANGES if changes.has_changes else ExitCode.OK)

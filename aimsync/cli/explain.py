@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aimsync.cli import log
 from aimsync.cli.common import echo_findings, exit_with, repository_or_exit
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.pipeline import render_repository
@@ -37,7 +38,7 @@ def explain_command(args: tuple[str, ...], cluster_facts: Path | None) -> None:
     service = outcome.specs.services.get((namespace, name))
     if service is None:
         known = ", ".join(f"{ns}/{n}" for ns, n in sorted(outcome.specs.services)) or "none"
-        click.echo(f"aimsync: no AIMService {target} in {path}; services: {known}", err=True)
+        log.error(f"no AIMService {target} in {path}; services: {known}")
         exit_with(ExitCode.INVALID)
     resolution = next(r for r in outcome.resolutions if r.service == (namespace, name))
     click.echo(explain_text(service.obj, resolution, cluster_facts is not None), nl=False)

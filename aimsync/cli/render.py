@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aimsync.cli import log
 from aimsync.cli.common import echo_findings, exit_with, repository_or_exit
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.pipeline import render_repository
@@ -50,19 +51,17 @@ def render_command(
     ]
     click.echo(manifests_json(objects) if output == "json" else manifests_yaml(objects), nl=False)
     for note in outcome.desired.notes:
-        click.echo(f"note: {note}", err=True)
+        log.note(note)
     for resolution in outcome.resolutions:
         if not resolution.resolved and (not namespaces or resolution.service[0] in namespaces):
             namespace, name = resolution.service
-            click.echo(
-                f"note: AIMService {namespace}/{name}: {resolution.reason}: {resolution.message}",
-                err=True,
+            log.note(
+                f"AIMService {namespace}/{name}: {resolution.reason}: {resolution.message}"
             )
     for waiting in outcome.desired.waiting:
         if not namespaces or waiting.service.split("/")[0] in namespaces:
-            click.echo(
-                f"note: AIMService {waiting.service}: InferenceService {waiting.inference_service}"
+            log.note(
+                f"AIMService {waiting.service}: InferenceService {waiting.inference_service}"
                 f" waits for caches ({len(waiting.jobs)} download Job(s)); "
-                "--assume-caches-ready shows it",
-                err=True,
+                "--assume-caches-ready shows it"
             )

@@ -9,6 +9,7 @@ from typing import Any
 import click
 import yaml
 
+from aimsync.cli import log
 from aimsync.cli.common import exit_with, repository_or_exit
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.commit.git_ops import read_status_tree
@@ -25,7 +26,7 @@ def read_reports(root: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         try:
             loaded = list(yaml.safe_load_all(text))
         except yaml.YAMLError:
-            click.echo(f"aimsync: {relative}: not valid YAML; skipped", err=True)
+            log.error(f"{relative}: not valid YAML; skipped")
             continue
         if relative == f"{STATUS_DIR}/{SUMMARY_FILE}":
             summary = loaded[0] if loaded and isinstance(loaded[0], dict) else {}
@@ -78,8 +79,8 @@ def status_command(path: Path, output: str) -> None:
     repository_or_exit(path)
     documents, summary = read_reports(path)
     if not documents:
-        click.echo(f"aimsync: no status reports under {path / STATUS_DIR}; run `aimsync sync "
-                   "--commit-status` (or --write-status) first", err=True)
+        log.error(f"no status reports under {path / STATUS_DIR}; run `aimsync sync "
+                  "--commit-status` (or --write-status) first")
         exit_with(ExitCode.INVALID)
     if output == "json":
         click.echo(json.dumps({"items": documents, "summary": summary}, indent=2))

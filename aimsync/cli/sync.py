@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from aimsync.cli import log
 from aimsync.cli.cluster import (
     cluster_options,
     connect_or_exit,
@@ -104,7 +105,7 @@ def sync_command(
                 write_status or commit_status, commit_status, push, branch, clone.env,
                 clone.secrets))
     except GitError as exc:
-        click.echo(f"aimsync: {exc}", err=True)
+        log.error(f"{exc}")
         exit_with(ExitCode.FAILURE)
 
 
@@ -137,13 +138,13 @@ def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
     git_context = GitContext.open(path, run.git_env, run.secrets)
     push_branch = None
     if run.commit_status and git_context is None:
-        click.echo(f"aimsync: --commit-status: {path} is not inside a Git repository", err=True)
+        log.error(f"--commit-status: {path} is not inside a Git repository")
         exit_with(ExitCode.INVALID)
     if run.push and git_context is not None:
         try:
             push_branch = current_branch(git_context, run.branch, os.environ)
         except GitError as exc:
-            click.echo(f"aimsync: {exc}", err=True)
+            log.error(f"{exc}")
             exit_with(ExitCode.INVALID)
     options = SyncOptions(
         plan_only=run.dry_run,
@@ -158,12 +159,12 @@ def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
     )
     kube = connect_or_exit(run.kubeconfig, run.context, run.concurrency)
     try:
-        report = reconcile(kube, specs, options, lambda line: click.echo(line, err=True))
+        report = reconcile(kube, specs, options, log.progress)
     except LockHeld as exc:
-        click.echo(f"aimsync: {exc}", err=True)
+        log.error(f"{exc}")
         exit_with(ExitCode.LOCKED)
     except KubeError as exc:
-        click.echo(f"aimsync: cluster error: {exc}", err=True)
+        log.error(f"cluster error: {exc}")
         exit_with(ExitCode.FAILURE)
     finally:
         kube.close()
@@ -180,10 +181,10 @@ def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
                 push_branch=push_branch,
             )
         except PushFailed as exc:
-            click.echo(f"aimsync: {exc}", err=True)
+            log.error(f"{exc}")
             exit_with(ExitCode.FAILURE)
         except GitError as exc:
-            click.echo(f"aimsync: {exc}", err=True)
+            log.error(f"{exc}")
             exit_with(ExitCode.FAILURE)
         click.echo(
             f"Status: {len(published.changed_files)} file(s) changed"

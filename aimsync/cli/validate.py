@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aimsync.cli import log
 from aimsync.cli.exit_codes import ExitCode
 from aimsync.load.repository import RepositoryNotFound, load_repository
 from aimsync.report.findings import format_github, format_json, format_text
@@ -39,7 +40,7 @@ def validate_command(path: Path, output: str, format_: str | None) -> None:
     try:
         loaded = load_repository(path)
     except RepositoryNotFound as exc:
-        click.echo(f"aimsync: {exc}", err=True)
+        log.error(f"{exc}")
         raise SystemExit(ExitCode.INVALID) from None
     result = validate_repository(loaded)
     if output == "json":
