@@ -31,6 +31,18 @@ def unified_object_diff(change: ObjectChange) -> str:
     return "".join(lines)
 
 
+# What a change waits for after it is applied (kapp's "Wait to").
+WAIT_TO = {"Job": "download", "InferenceService": "ready", "HTTPRoute": "route"}
+
+
+def wait_to(change: ObjectChange) -> str:
+    if change.action is Action.DELETE:
+        return "delete"
+    if change.action in (Action.CREATE, Action.UPDATE):
+        return WAIT_TO.get(change.key.kind, "apply")
+    return "-"
+
+
 def _counts(changes: ChangeSet) -> str:
     text = (
         f"{changes.count(Action.CREATE)} to create, {changes.count(Action.UPDATE)} to update, "
@@ -64,14 +76,14 @@ def format_table(changes: ChangeSet, summary: AimSummary | None) -> str:
     lines: list[str] = []
     if summary is not None and not summary.empty:
         lines += ["AIM changes:", *(f"  {line}" for line in summary_lines(summary)), ""]
-    rows = [["NAMESPACE", "NAME", "KIND", "ACTION", "REASON"]]
+    rows = [["NAMESPACE", "NAME", "KIND", "ACTION", "WAIT TO", "REASON"]]
     for change in [c for c in changes.changes if c.changed or c.action is Action.SKIP]:
         rows.append(
             [change.key.namespace, change.key.name, change.key.kind, change.action.value,
-             change.reason]
+             wait_to(change), change.reason]
         )
     if len(rows) > 1:
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                   for r in rows]
         lines.append("")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from aimsync.plan.changes import Action
+from aimsync.report.diff import wait_to
 from aimsync.sync.engine import SyncReport
-
-WAIT_TO = {"Job": "download", "InferenceService": "ready", "HTTPRoute": "route"}
 
 
 def format_sync(report: SyncReport, stats: dict[str, int], *, verbose: bool = False) -> str:
@@ -20,7 +19,7 @@ def format_sync(report: SyncReport, stats: dict[str, int], *, verbose: bool = Fa
             change.key.kind,
             change.action.value,
             results.get(str(change.key), "-" if change.action is not Action.UNCHANGED else "noop"),
-            WAIT_TO.get(change.key.kind, "-") if change.changed else "-",
+            wait_to(change),
             change.reason,
         ])
     lines: list[str] = []
