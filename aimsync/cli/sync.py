@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ from aimsync.commit.publish import publish_status
 from aimsync.commit.remote import cloned
 from aimsync.kube.errors import KubeError
 from aimsync.kube.lock import LockHeld
-from aimsync.report.sync import format_sync
+from aimsync.report.sync import format_sync, sync_json
 from aimsync.sync.engine import SyncOptions, reconcile
 
 
@@ -50,7 +51,9 @@ from aimsync.sync.engine import SyncOptions, reconcile
 @click.option("--cluster-facts", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Match profiles against these nodes instead of the cluster's.")
 @click.option("-o", "--output", type=click.Choice(["table", "unified", "json", "markdown"]),
-              default="table", show_default=True, help="Output of --dry-run.")
+              default="table", show_default=True,
+              help="With --dry-run: the plan in this format. Otherwise table or json (the "
+              "run's report).")
 @click.option("--write-status", is_flag=True,
               help="Write status reports under status/ (without committing them).")
 @click.option("--commit-status", is_flag=True,
@@ -171,7 +174,10 @@ def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
     if run.dry_run:
         print_plan(report, run.output)
     verbose = bool(ctx.obj and ctx.obj.get("verbose"))
-    click.echo(format_sync(report, kube.stats.as_dict(), verbose=verbose), nl=False)
+    if run.output == "json":
+        click.echo(json.dumps(sync_json(report, kube.stats.as_dict()), indent=2))
+    else:
+        click.echo(format_sync(report, kube.stats.as_dict(), verbose=verbose), nl=False)
     code = ExitCode.OK if report.ok else ExitCode.FAILURE
     if run.write_status:
         try:
@@ -186,9 +192,13 @@ def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
         except GitError as exc:
             log.error(f"{exc}")
             exit_with(ExitCode.FAILURE)
-        click.echo(
+        line = (
             f"Status: {len(published.changed_files)} file(s) changed"
             + (f", committed {published.commit[:12]}" if published.commit else ", no commit")
             + (f", pushed to {published.pushed_to}" if published.pushed_to else "")
         )
+        if run.output == "json":
+            log.note(line)  # stdout holds the JSON report alone
+        else:
+            click.echo(line)
     exit_with(code)

@@ -7,6 +7,36 @@ from aimsync.report.diff import wait_to
 from aimsync.sync.engine import SyncReport
 
 
+def sync_json(report: SyncReport, stats: dict[str, int]) -> dict[str, object]:
+    """The run as data (for a CronJob's log collector or a CI step)."""
+    results = {str(o.key): o for o in report.outcomes}
+    return {
+        "result": "Succeeded" if report.ok else "Failed",
+        "changes": [
+            {
+                "apiVersion": c.key.api_version, "kind": c.key.kind,
+                "namespace": c.key.namespace, "name": c.key.name, "op": c.action.value,
+                "result": results[str(c.key)].action if str(c.key) in results else None,
+                "reason": c.reason,
+            }
+            for c in report.changes.changes
+        ],
+        "waiting": [
+            {"service": w.service, "inferenceService": w.inference_service, "jobs": list(w.jobs)}
+            for w in report.waiting
+        ],
+        "notDeployed": [
+            {"service": f"{r.service[0]}/{r.service[1]}", "reason": r.reason,
+             "message": r.message}
+            for r in report.resolutions if not r.resolved
+        ],
+        "deferred": list(report.notes),
+        "failures": [{"object": obj, "message": message} for obj, message in report.failures],
+        "requests": stats,
+        "objectsWritten": report.object_writes,
+    }
+
+
 def format_sync(report: SyncReport, stats: dict[str, int], *, verbose: bool = False) -> str:
     results = {str(o.key): o.action for o in report.outcomes}
     rows = [["NAMESPACE", "NAME", "KIND", "OP", "RESULT", "WAIT TO", "REASON"]]

@@ -454,3 +454,16 @@ def test_live_diff_markdown_has_the_aim_summary(
     assert f"**Services:** added `{namespace}/chat`" in result.stdout
     assert "| MI300X | 0 | 1 |" in result.stdout
     assert "<details><summary>create InferenceService" in result.stdout
+
+
+def test_sync_json_report(
+    control_plane: ClusterAccess, namespace: str, tmp_path: Path
+) -> None:
+    result = sync(control_plane, repo(tmp_path, namespace), "-o", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["result"] == "Succeeded"
+    assert {c["kind"] for c in report["changes"]} == {"PersistentVolumeClaim", "Job"}
+    assert all(c["result"] == "created" for c in report["changes"])
+    assert report["waiting"][0]["service"] == f"{namespace}/chat"
+    assert report["requests"]["writes"] >= 2
