@@ -234,19 +234,10 @@ def create_namespace(kube: KubeClient, name: str) -> None:
 
 
 def succeed_jobs(kube: KubeClient, namespaces: list[str]) -> int:
-    """Play the Job controller (as tests/integration/test_sync.py does): all Jobs succeeded."""
-    moment = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    status = {
-        "status": {
-            "startTime": moment,
-            "completionTime": moment,
-            "succeeded": 1,
-            "conditions": [
-                {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": moment},
-                {"type": "Complete", "status": "True", "lastTransitionTime": moment},
-            ],
-        }
-    }
+    """Play the Job controller (as the integration tests do): all Jobs succeeded."""
+    from tests.cluster.controllers import job_succeeded_status
+
+    status = job_succeeded_status()
     done = 0
     for namespace in namespaces:
         jobs = kube.request("GET", f"/apis/batch/v1/namespaces/{namespace}/jobs")["items"]

@@ -20,6 +20,7 @@ from kubernetes import client
 from aimsync.cli import cli
 from tests.cluster import ClusterAccess, KubeApiError
 from tests.cluster import request as kube_request
+from tests.cluster.controllers import job_succeeded_status
 from tests.support import CLUSTER_PROFILE, service, write_repo
 
 pytestmark = pytest.mark.integration
@@ -76,18 +77,7 @@ def isvcs(api: client.ApiClient, namespace: str) -> list[str]:
 
 def succeed_jobs(api: client.ApiClient, namespace: str) -> None:
     """Play the Job controller: every download Job of the namespace succeeded."""
-    moment = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    status = {
-        "status": {
-            "startTime": moment,
-            "completionTime": moment,
-            "succeeded": 1,
-            "conditions": [
-                {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": moment},
-                {"type": "Complete", "status": "True", "lastTransitionTime": moment},
-            ],
-        }
-    }
+    status = job_succeeded_status()
     for name in names(api, namespace, "jobs", "batch/v1"):
         kube_request(
             api, "PATCH", f"/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status",
