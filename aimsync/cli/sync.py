@@ -23,7 +23,13 @@ from aimsync.cli.cluster import (
 from aimsync.cli.common import exit_with
 from aimsync.cli.diff import print_plan
 from aimsync.cli.exit_codes import ExitCode
-from aimsync.commit.git_ops import GitContext, GitError, PushFailed, current_branch
+from aimsync.commit.git_ops import (
+    GitContext,
+    GitError,
+    GitIdentity,
+    PushFailed,
+    current_branch,
+)
 from aimsync.commit.publish import publish_status
 from aimsync.commit.remote import cloned
 from aimsync.kube.errors import KubeError
@@ -138,7 +144,10 @@ def _sync_folder(ctx: click.Context, path: Path, run: SyncRun) -> None:
     clock = time.monotonic()
     specs = valid_specs_or_exit(path)
     facts = facts_or_exit(run.cluster_facts)
-    git_context = GitContext.open(path, run.git_env, run.secrets)
+    author = specs.settings.git
+    git_context = GitContext.open(
+        path, GitIdentity(author.author_name, author.author_email), run.git_env, run.secrets
+    )
     push_branch = None
     if run.commit_status and git_context is None:
         log.error(f"--commit-status: {path} is not inside a Git repository")

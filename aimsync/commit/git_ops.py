@@ -32,22 +32,41 @@ class PushFailed(GitError):
 
 
 @dataclass(frozen=True)
+class GitIdentity:
+    """Who aimsync's commits are by: author and committer alike (the `git` settings)."""
+
+    name: str
+    email: str
+
+    def env(self) -> dict[str, str]:
+        return {
+            "GIT_AUTHOR_NAME": self.name, "GIT_AUTHOR_EMAIL": self.email,
+            "GIT_COMMITTER_NAME": self.name, "GIT_COMMITTER_EMAIL": self.email,
+        }
+
+
+@dataclass(frozen=True)
 class GitContext:
-    """The repository a run works in, and the environment git commands run with."""
+    """The repository a run works in, and the environment git commands run with.
+
+    Every command carries aimsync's identity: a rebase writes commits too, and the machine
+    (a CronJob's container: HOME=/tmp, no git config) may have no identity of its own.
+    """
 
     repo: git.Repo
     root: Path  # the folder aimsync reads (may be below the repository's top)
     env: Mapping[str, str]
+    identity: GitIdentity
     mask: tuple[str, ...] = ()  # secrets to scrub from any message
 
     @staticmethod
-    def open(root: Path, env: Mapping[str, str] | None = None,
+    def open(root: Path, identity: GitIdentity, env: Mapping[str, str] | None = None,
              mask: tuple[str, ...] = ()) -> GitContext | None:
         try:
             repo = git.Repo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             return None
-        return GitContext(repo, root.resolve(), dict(env or {}), mask)
+        return GitContext(repo, root.resolve(), {**(env or {}), **identity.env()}, identity, mask)
 
     @property
     def top(self) -> Path:
@@ -70,7 +89,8 @@ class GitContext:
                 return str(self.repo.git.execute(["git", *args]))
         except git.GitCommandError as exc:
             detail = (exc.stderr or exc.stdout or str(exc)).strip()
-            raise GitError(self.safe(f"git {args[0]} failed: {detail}")) from None
+            command = next(a for a in args if not a.startswith("-") and "=" not in a)
+            raise GitError(self.safe(f"git {command} failed: {detail}")) from None
 
 
 def spec_revision(context: GitContext | None) -> str:
@@ -107,20 +127,14 @@ def write_status_tree(
     return changed
 
 
-def commit_status(context: GitContext, author: tuple[str, str], revision: str) -> str | None:
-    """Commit the status folder alone; None when it did not change."""
+def commit_status(context: GitContext, revision: str) -> str | None:
+    """Commit the status folder alone, as aimsync; None when it did not change."""
     spec = context.status_pathspec
     context.run("add", "-A", "--", spec)
     if not context.run("diff", "--cached", "--name-only", "--", spec).strip():
         return None
-    name, email = author
-    identity = {
-        "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-        "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
-    }
-    with context.repo.git.custom_environment(**identity):
-        context.run("commit", "--no-verify", "-m",
-                    f"aimsync: status for {revision[:12]} [skip ci]", "--", spec)
+    context.run("-c", "commit.gpgSign=false", "commit", "--no-verify", "-m",
+                f"aimsync: status for {revision[:12]} [skip ci]", "--", spec)
     return context.run("rev-parse", "HEAD").strip()
 
 
@@ -159,7 +173,8 @@ def push_status(
         try:
             context.run("fetch", remote, branch)
             # Only our status commits are replayed; on a clash in status/ ours is newer.
-            context.run("rebase", "-X", "theirs", "FETCH_HEAD")
+            context.run("-c", "commit.gpgSign=false", "rebase", "--no-verify", "-X", "theirs",
+                        "FETCH_HEAD")
         except GitError as exc:
             with contextlib.suppress(GitError):
                 context.run("rebase", "--abort")

@@ -101,8 +101,7 @@ def publish_status(
         write_status_tree(root, files, lambda path: _owned_status_file(specs, path))
     )
     if commit and git is not None:
-        author = (specs.settings.git.author_name, specs.settings.git.author_email)
-        result.commit = commit_status(git, author, revision)
+        result.commit = commit_status(git, revision)
         if push_branch is not None and result.commit is not None:
             push_status(git, push_branch)
             result.pushed_to = push_branch
