@@ -1,22 +1,52 @@
-"""The offline part of the pipeline, end to end: load -> validate -> resolve -> render.
+"""The pipeline of DESIGN.md §2, end to end: the one place that strings the stages together.
 
-Commands call this; it is the only place that strings the stages together, so a newcomer can
-follow one run from the repository folder to the desired objects.
+  load -> validate -> resolve -> render                       offline: validate, render,
+                                                               explain, diff --base
+  load -> validate -> [lock] -> resolve -> render -> plan     online: diff (plan only),
+          -> apply -> observe -> commit                        sync
+
+Both entries share load -> validate -> resolve -> render (`derive`). The stages are pure; the
+I/O is here and at the edges (load: files; kube: the cluster; commit: Git). The command line
+and the benchmarks call these entries and nothing below them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
+from aimsync.commit.git_ops import GitContext, GitIdentity, current_branch
+from aimsync.commit.publish import PublishResult, RunSummary, publish_status
+from aimsync.commit.remote import cloned
+from aimsync.core.errors import InvalidInput
+from aimsync.core.exit_codes import ExitCode
+from aimsync.core.facts import ClusterFacts
+from aimsync.core.live import LiveObjects
 from aimsync.findings import Findings
+from aimsync.kube.client import KubeClient
+from aimsync.kube.inventory import Inventory
+from aimsync.kube.lock import RunLock, run_identity
+from aimsync.kube.namespaces import ensure_namespace
+from aimsync.kube.read import read_cluster_facts
+from aimsync.kube.ssa.apply import ApplyPolicy
 from aimsync.load.cluster_facts import load_cluster_facts
 from aimsync.load.repository import LoadedRepository, load_repository
-from aimsync.render.objects import DesiredSet
-from aimsync.render.render import CacheState, render
-from aimsync.resolve.facts import ClusterFacts
-from aimsync.resolve.resolver import ProfileStatuses, Resolution, resolve_all
+from aimsync.observe.observe import observe
+from aimsync.render.desired import DesiredSet
+from aimsync.render.gating import CacheState, Gated, gate
+from aimsync.render.render import render
+from aimsync.resolve.resolver import Resolved, resolve_all
+from aimsync.settings import Settings
 from aimsync.specs import Specs
+from aimsync.sync.cluster import KubeCluster
+from aimsync.sync.engine import SyncOptions, run_sync
+from aimsync.sync.report import SyncReport
 from aimsync.validate import validate_repository
 
 FACTS_UNKNOWN_NOTE = (
@@ -25,42 +55,271 @@ FACTS_UNKNOWN_NOTE = (
 )
 
 
-@dataclass
-class RenderOutcome:
+class InvalidRepository(InvalidInput):
+    """Validation found errors: nothing was changed anywhere (exit 2)."""
+
+    def __init__(self, findings: Findings, files_read: int, label: str = "") -> None:
+        self.findings = findings
+        self.files_read = files_read
+        self.label = label  # which side of a diff, when it is not the working tree
+        super().__init__(f"the repository at {label} is invalid" if label else "invalid input")
+
+
+class Events(Protocol):
+    """What a run tells the person waiting for it, while it runs."""
+
+    def warnings(self, found: Findings, files_read: int) -> None:
+        """The warnings of a valid repository (before the run goes on)."""
+
+    def progress(self, message: str) -> None: ...
+
+
+# -- the shared stages: load -> validate -> resolve -> render ------------------------------
+
+
+@dataclass(frozen=True)
+class Validated:
     loaded: LoadedRepository
-    findings: Findings
-    specs: Specs | None = None
-    statuses: ProfileStatuses | None = None
-    resolutions: list[Resolution] | None = None
-    desired: DesiredSet | None = None
+    specs: Specs
 
     @property
-    def ok(self) -> bool:
-        return not self.findings.has_errors and self.desired is not None
+    def warnings(self) -> Findings:
+        return self.loaded.findings
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the pure stages derive from a valid repository under some cluster facts."""
+
+    validated: Validated
+    facts: ClusterFacts
+    resolved: Resolved
+    desired: DesiredSet
+
+    @property
+    def specs(self) -> Specs:
+        return self.validated.specs
+
+    @property
+    def notes(self) -> list[str]:
+        return [] if self.facts.known else [FACTS_UNKNOWN_NOTE]
+
+    def gated(self, cache: CacheState) -> Gated:
+        return gate(self.desired, cache)
+
+
+def validated_repository(root: Path, label: str = "") -> Validated:
+    """load -> validate. Raises InvalidRepository (nothing after it runs) or InvalidInput."""
+    loaded = load_repository(root)
+    result = validate_repository(loaded)
+    if not result.ok:
+        raise InvalidRepository(result.findings, loaded.files_read, label)
+    return Validated(loaded, result.specs)
+
+
+def derive(validated: Validated, facts: ClusterFacts) -> Derived:
+    """resolve -> render (pure). Bindings of the last run (status/) stay sticky."""
+    resolved = resolve_all(validated.specs, facts, validated.loaded.status.bindings())
+    return Derived(validated, facts, resolved, render(validated.specs, resolved))
+
+
+def facts_from_file(path: Path) -> ClusterFacts:
+    found = Findings()
+    facts = load_cluster_facts(path, found)
+    if found.has_errors:
+        raise InvalidRepository(found, 0)
+    return facts
+
+
+# -- offline: validate, render, explain, diff --base ---------------------------------------
 
 
 def render_repository(
-    root: Path,
-    *,
-    facts_file: Path | None = None,
-    facts: ClusterFacts | None = None,
-    cache_state: CacheState | None = None,
-) -> RenderOutcome:
-    """Everything the offline commands print. Stops after validation when it found errors."""
-    loaded = load_repository(root)
-    validation = validate_repository(loaded)
-    outcome = RenderOutcome(loaded, validation.findings)
-    if facts is None:
-        facts = (
-            load_cluster_facts(facts_file, validation.findings)
-            if facts_file is not None
-            else ClusterFacts.unknown()
+    root: Path, *, facts: ClusterFacts | None = None, label: str = ""
+) -> Derived:
+    """Everything the offline commands print. Without facts every profile counts as
+    available (and the notes say so)."""
+    validated = validated_repository(root, label)
+    return derive(validated, facts if facts is not None else ClusterFacts.unknown())
+
+
+# -- online: diff (plan only) and sync -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """One `aimsync sync` (or live `aimsync diff`: plan_only) as the command line asks it."""
+
+    root: Path
+    plan_only: bool = False
+    prune: bool = False
+    # Prune guards: None means the `prune` settings of aimsync.yaml decide.
+    allow_empty: bool | None = None
+    prune_shared_caches: bool | None = None
+    force_conflicts: bool = False
+    wait_seconds: float | None = None
+    concurrency: int = 8
+    facts_file: Path | None = None  # match these nodes instead of the cluster's
+    write_status: bool = False
+    commit_status: bool = False
+    push: bool = False
+    branch: str | None = None
+    repo_url: str | None = None  # clone this repository (remote mode); root is inside it
+
+    def options(self, settings: Settings) -> SyncOptions:
+        guards = settings.prune
+        return SyncOptions(
+            plan_only=self.plan_only,
+            prune=self.prune,
+            allow_empty=guards.allow_empty if self.allow_empty is None else self.allow_empty,
+            prune_shared_caches=(
+                guards.shared_caches if self.prune_shared_caches is None
+                else self.prune_shared_caches
+            ),
+            wait_seconds=self.wait_seconds,
+            concurrency=self.concurrency,
+            observe=self.writes_status,
         )
-    if validation.findings.has_errors:
-        return outcome
-    outcome.specs = validation.specs
-    outcome.statuses, outcome.resolutions = resolve_all(validation.specs, facts)
-    outcome.desired = render(validation.specs, outcome.resolutions, cache_state)
-    if not facts.known:
-        outcome.desired.notes.append(FACTS_UNKNOWN_NOTE)
-    return outcome
+
+    @property
+    def writes_status(self) -> bool:
+        return (self.write_status or self.commit_status) and not self.plan_only
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One online run, for the command line to print."""
+
+    derived: Derived
+    report: SyncReport
+    requests: Mapping[str, int]
+    plan_only: bool
+    published: PublishResult | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 done (a plan: no change), 1 a plan with changes, 3 something failed."""
+        if not self.report.ok or (self.published is not None and not self.published.ok):
+            return ExitCode.FAILURE
+        if self.plan_only and self.report.changes.has_changes:
+            return ExitCode.CHANGES
+        return ExitCode.OK
+
+
+Connect = Callable[[int], KubeClient]  # pool size -> a connected client
+
+
+@dataclass(frozen=True)
+class _Git:
+    context: GitContext | None
+    push_branch: str | None
+
+
+def _git_for(request: SyncRequest, settings: Settings, env: Mapping[str, str],
+             secrets: tuple[str, ...]) -> _Git:
+    """The repository status is committed to; checked before any cluster contact."""
+    if not request.writes_status:
+        return _Git(None, None)
+    identity = GitIdentity(settings.git.author_name, settings.git.author_email)
+    context = GitContext.open(request.root, identity, env, secrets)
+    if context is None:
+        if request.commit_status:
+            raise InvalidInput(f"--commit-status: {request.root} is not inside a Git repository")
+        return _Git(None, None)
+    branch = current_branch(context, request.branch, os.environ) if request.push else None
+    return _Git(context, branch)
+
+
+@contextlib.contextmanager
+def _run_lock(kube: KubeClient, settings: Settings, plan_only: bool) -> Iterator[RunLock | None]:
+    """The Lease of the run (a plan writes nothing and takes none)."""
+    if plan_only:
+        yield None
+        return
+    ensure_namespace(kube, settings.lock.namespace)
+    ensure_namespace(kube, settings.inventory.namespace)
+    with RunLock(kube, settings.lock.namespace, settings.lock.name, run_identity()) as lock:
+        yield lock
+
+
+def sync_repository(request: SyncRequest, connect: Connect, events: Events) -> SyncRun:
+    """An online run: plan against the cluster (plan_only) or sync it, then status to Git."""
+    if request.repo_url is None:
+        return _sync_folder(request, connect, events, {}, ())
+    if request.branch is None:
+        raise InvalidInput("--repo needs --branch")
+    with cloned(request.repo_url, request.branch) as clone:
+        inside = replace(request, root=clone.path / request.root)
+        return _sync_folder(inside, connect, events, clone.env, clone.secrets)
+
+
+def _sync_folder(
+    request: SyncRequest, connect: Connect, events: Events, git_env: Mapping[str, str],
+    secrets: tuple[str, ...],
+) -> SyncRun:
+    started, clock = dt.datetime.now(dt.UTC), time.monotonic()
+    validated = validated_repository(request.root)  # an invalid repository changes nothing
+    events.warnings(validated.warnings, validated.loaded.files_read)
+    settings = validated.specs.settings
+    git = _git_for(request, settings, git_env, secrets)
+    facts = facts_from_file(request.facts_file) if request.facts_file is not None else None
+    options = request.options(settings)
+    kube = connect(request.concurrency)
+    try:
+        with _run_lock(kube, settings, request.plan_only) as lock:
+            derived = derive(validated, facts or read_cluster_facts(kube))
+            cluster = KubeCluster(
+                kube,
+                Inventory(kube, settings.inventory.namespace, settings.inventory.name),
+                ApplyPolicy(settings.field_manager, request.force_conflicts,
+                            tuple(settings.reclaim_from_managers)),
+                lock,
+                request.concurrency,
+            )
+            report = run_sync(cluster, derived.specs, derived.desired, options, events.progress)
+    finally:
+        kube.close()
+    published = None
+    if report.live_after is not None:
+        published = _publish(
+            request, derived, report, report.live_after, git, started, time.monotonic() - clock
+        )
+    return SyncRun(derived, report, kube.stats.as_dict(), request.plan_only, published)
+
+
+def _publish(
+    request: SyncRequest, derived: Derived, report: SyncReport, live: LiveObjects, git: _Git,
+    started: dt.datetime, duration: float,
+) -> PublishResult:
+    """observe -> commit: the status of every spec, written (and committed, pushed)."""
+    tree = derived.validated.loaded.status
+    now = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    reports = observe(derived.specs, derived.resolved, derived.desired, live, tree.statuses(), now)
+    summary = RunSummary(
+        started, duration, report.ok, report.counts().as_dict(), report.object_writes > 0
+    )
+    return publish_status(
+        request.root, tree, reports, summary, derived.specs.settings,
+        git=git.context, commit=request.commit_status, push_branch=git.push_branch,
+    )
+
+
+# -- validate only -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    """`aimsync validate`: every finding of the repository, and how many files were read."""
+
+    findings: Findings
+    files_read: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings.has_errors
+
+
+def check_repository(root: Path) -> Checked:
+    """load -> validate, for the findings alone (an invalid repository is a result here)."""
+    loaded = load_repository(root)
+    return Checked(validate_repository(loaded).findings, loaded.files_read)

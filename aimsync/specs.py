@@ -12,24 +12,12 @@ from typing import Any, Generic, TypeVar
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMProfileCache, AIMService
 from aimsync.api.base import APIModel
+from aimsync.core.fields import FieldKey
 from aimsync.findings import Location
-from aimsync.load.yaml_reader import FieldKey, FieldPath, YamlDocument
+from aimsync.load.yaml_reader import YamlDocument
 from aimsync.settings import Settings
 
 T = TypeVar("T", bound=APIModel)
-
-
-def format_field_path(path: FieldPath) -> str:
-    """('spec', 'modelSources', 0, 'sourceUri') -> 'spec.modelSources[0].sourceUri'."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif out:
-            out += f".{part}"
-        else:
-            out = str(part)
-    return out
 
 
 @dataclass(frozen=True)
@@ -73,8 +61,6 @@ class Specs:
     profiles: dict[NamespacedKey, Spec[AIMProfile]] = field(default_factory=dict)
     caches: dict[NamespacedKey, Spec[AIMProfileCache]] = field(default_factory=dict)
     services: dict[NamespacedKey, Spec[AIMService]] = field(default_factory=dict)
-    # The profile each service was bound to by the last run (status/): bindings are sticky.
-    previous_profiles: dict[NamespacedKey, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, spec: Spec[Any]) -> None:
         key = (spec.namespace or "", spec.name)

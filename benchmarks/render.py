@@ -15,9 +15,9 @@ from pathlib import Path
 
 from generate import generate
 
+from aimsync.core.facts import ClusterFacts
 from aimsync.load.repository import load_repository
 from aimsync.render.render import CacheState, render
-from aimsync.resolve.facts import ClusterFacts
 from aimsync.resolve.resolver import resolve_all
 from aimsync.validate import validate_repository
 

@@ -76,21 +76,25 @@ from typing import Any
 
 from generate import NAMESPACES, generate
 
+from aimsync.cli import one_shot_process
+from aimsync.core.applyset import PART_OF_LABEL, applyset_id
+from aimsync.core.facts import ClusterFacts
 from aimsync.findings import Findings
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import NotFound
-from aimsync.kube.inventory import PART_OF_LABEL, applyset_id
 from aimsync.kube.read import list_objects
 from aimsync.kube.resources import MANAGED_KINDS, RESOURCES
-from aimsync.load.cluster_facts import load_cluster_facts
-from aimsync.load.repository import load_repository
-from aimsync.pipeline import render_repository
+from aimsync.pipeline import (
+    SyncRequest,
+    facts_from_file,
+    render_repository,
+    sync_repository,
+)
 from aimsync.plan.changes import Action
-from aimsync.render.render import CacheState
+from aimsync.plan.membership import with_membership
+from aimsync.render.gating import CacheState
 from aimsync.report.manifests import manifests_yaml
-from aimsync.resolve.facts import ClusterFacts
-from aimsync.sync.engine import SyncOptions, SyncReport, reconcile, with_membership
-from aimsync.validate import validate_repository
+from aimsync.sync.report import SyncReport
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT / "tests" / "fixtures" / "nodes.yaml"
@@ -174,10 +178,9 @@ def change_ten_percent(root: Path, prefix: str, services: int) -> int:
 def render_for_kubectl(root: Path, facts: ClusterFacts, out: Path) -> tuple[int, float]:
     """`aimsync render --assume-caches-ready` with a part-of label; (objects, seconds)."""
     start = time.perf_counter()
-    outcome = render_repository(root, facts=facts, cache_state=CacheState(assume_ready=True))
-    assert outcome.ok and outcome.desired is not None, outcome.findings.sorted()[:3]
+    gated = render_repository(root, facts=facts).gated(CacheState(assume_ready=True))
     label = applyset_id("kubectl-inventory", SYSTEM_NAMESPACE, "ConfigMap", "")
-    objects = with_membership(outcome.desired.sorted_objects(), label)
+    objects = with_membership(gated.objects, label)
     out.write_text(manifests_yaml(objects))
     return len(objects), time.perf_counter() - start
 
@@ -278,44 +281,51 @@ def count_live(kube: KubeClient, namespaces: list[str]) -> dict[str, int]:
 # -- the two tools -------------------------------------------------------------------------
 
 
+class Quiet:
+    """The run's events (warnings, progress) are not part of what is measured."""
+
+    def warnings(self, found: Findings, files_read: int) -> None:
+        pass
+
+    def progress(self, message: str) -> None:
+        pass
+
+
 def run_aimsync(
     name: str, repo: Path, kubeconfig: Path, concurrency: int, profile_dir: Path | None
 ) -> tuple[Measurement, SyncReport]:
+    """`aimsync sync REPO --cluster-facts FACTS`: the same pipeline entry the command calls
+    (load, validate, facts, connect, lock, read, resolve, render, plan, apply, unlock), in
+    the same one-shot process setting."""
     profiler = cProfile.Profile() if profile_dir is not None else None
+    clients: list[KubeClient] = []
+
+    def connect(pool: int) -> KubeClient:
+        clients.append(KubeClient.connect(kubeconfig, pool_size=pool))
+        return clients[-1]
+
+    request = SyncRequest(repo, facts_file=FACTS, concurrency=concurrency)
     cpu_start, start = time.process_time(), time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    loaded = load_repository(repo)  # what `aimsync sync` does: validate, facts, connect, run
-    validation = validate_repository(loaded)
-    assert validation.ok, validation.findings.sorted()[:3]
-    findings = Findings()
-    facts = load_cluster_facts(FACTS, findings)
-    assert not findings.has_errors
-    kube = KubeClient.connect(kubeconfig, pool_size=concurrency)
-    reconcile_start = time.perf_counter()
-    try:
-        report = reconcile(
-            kube, validation.specs, SyncOptions(facts=facts, concurrency=concurrency),
-            lambda _line: None,
-        )
-    finally:
-        kube.close()
+    with one_shot_process():
+        run = sync_repository(request, connect, Quiet())
     end = time.perf_counter()
     if profiler is not None:
         profiler.disable()
         assert profile_dir is not None
         profiler.dump_stats(str(profile_dir / f"aimsync-{name}.prof"))
     cpu = time.process_time() - cpu_start
+    report = run.report
     if report.failures:
         raise SystemExit(f"aimsync {name}: {len(report.failures)} failures, e.g. "
-                         f"{report.failures[:3]}")
+                         f"{[str(f) for f in report.failures[:3]]}")
     changes = report.changes
     ops = (f"{changes.count(Action.CREATE)} create, {changes.count(Action.UPDATE)} update, "
            f"{changes.count(Action.UNCHANGED)} unchanged")
     measurement = Measurement(
-        "aimsync", name, end - start, cpu, kube.stats.as_dict(), report.object_writes, ops,
-        {"reconcileSeconds": round(end - reconcile_start, 3),
-         "waiting": len(report.waiting)},
+        "aimsync", name, end - start, cpu, dict(run.requests), report.object_writes, ops,
+        {"waiting": len(report.waiting)},
     )
     return measurement, report
 
@@ -390,9 +400,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     if load_before[0] > (os.cpu_count() or 1) / 2:
         say(f"warning: load average {load_before[0]:.2f} at the start: other processes "
             "compete for the CPUs and the figures will be noisy")
-    facts_findings = Findings()
-    facts = load_cluster_facts(FACTS, facts_findings)
-    assert not facts_findings.has_errors
+    facts = facts_from_file(FACTS)
     repo_a, repo_k = work / "aimsync-repo", work / "kubectl-repo"
     manifests = work / "manifests.yaml"
     cache_dir = work / "kubectl-cache"

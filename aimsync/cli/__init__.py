@@ -1,56 +1,79 @@
-"""The `aimsync` command line (DESIGN.md §7). Commands are thin: they call the pipeline."""
+"""The `aimsync` command line (DESIGN.md §7). Commands are thin: they call the pipeline and
+return an exit code; errors are mapped to exit codes once, here."""
 
 from __future__ import annotations
 
-import sys
+import contextlib
+import gc
 import traceback
+from collections.abc import Iterator
 
 import click
 
 from aimsync import __version__
-from aimsync.cli import log
+from aimsync.cli.context import CliState
 from aimsync.cli.diff import diff_command
-from aimsync.cli.exit_codes import ExitCode
 from aimsync.cli.explain import explain_command
+from aimsync.cli.log import Log, LogFormat
 from aimsync.cli.render import render_command
 from aimsync.cli.status import status_command
 from aimsync.cli.sync import sync_command
 from aimsync.cli.validate import validate_command
+from aimsync.core.errors import AimsyncError
+from aimsync.core.exit_codes import ExitCode
+from aimsync.pipeline import InvalidRepository
+
+
+def _report(exc: AimsyncError, log: Log) -> None:
+    if isinstance(exc, InvalidRepository):
+        if exc.label:
+            log.error(f"{exc}:")
+        log.findings(exc.findings, exc.files_read)
+    else:
+        log.error(exc.headline)
 
 
 class _Group(click.Group):
-    """Turns unexpected exceptions into one line (the traceback only with -v)."""
+    """Runs a command and exits with the code it returns; an aimsync error exits with its
+    own code after one line (or its findings); anything unexpected is one line too (the
+    traceback only with -v)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except AimsyncError as exc:
+            _report(exc, _state(ctx).log)
+            code = exc.exit_code
         except KeyboardInterrupt:
-            log.error("interrupted")
-            sys.exit(130)
+            _state(ctx).log.error("interrupted")
+            code = 130
         except Exception as exc:
-            if ctx.obj and ctx.obj.get("verbose"):
+            if _state(ctx).verbose:
                 traceback.print_exc()
-            log.error(
+            _state(ctx).log.error(
                 f"internal error: {type(exc).__name__}: {exc} (run with -v for the "
                 "traceback, and please report it)"
             )
-            sys.exit(ExitCode.FAILURE)
+            code = ExitCode.FAILURE
+        ctx.exit(int(code) if isinstance(code, int) else 0)
+
+
+def _state(ctx: click.Context) -> CliState:
+    return ctx.obj if isinstance(ctx.obj, CliState) else CliState()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aimsync")
 @click.option("-v", "--verbose", is_flag=True, help="More output; tracebacks on internal errors.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+@click.option("--log-format", type=click.Choice([f.value for f in LogFormat]), default="text",
               envvar="AIMSYNC_LOG_FORMAT", show_default=True,
               help="Errors, notes and progress on stderr as text or as JSON lines.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """GitOps batch reconciler for AMD Inference Microservices (AIM) on Kubernetes."""
-    ctx.ensure_object(dict)
-    ctx.obj["verbose"] = verbose
-    log.set_format(log_format)
+    ctx.obj = CliState(verbose, Log(LogFormat(log_format)))
 
 
 cli.add_command(validate_command)
@@ -61,5 +84,19 @@ cli.add_command(sync_command)
 cli.add_command(status_command)
 
 
+@contextlib.contextmanager
+def one_shot_process() -> Iterator[None]:
+    """A run allocates many short-lived dicts and holds the specs for its whole life: the
+    cyclic collector would mostly re-scan the specs. A one-shot process can afford to
+    collect rarely (set for the process by its entry point, never by the pipeline)."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 def main() -> None:
-    cli(prog_name="aimsync")
+    with one_shot_process():
+        cli(prog_name="aimsync")

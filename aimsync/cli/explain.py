@@ -6,18 +6,17 @@ from pathlib import Path
 
 import click
 
-from aimsync.cli import log
-from aimsync.cli.common import echo_findings, exit_with, repository_or_exit
-from aimsync.cli.exit_codes import ExitCode
+from aimsync.cli.context import FACTS_HELP, facts_option, facts_or_none
+from aimsync.core.errors import InvalidInput
+from aimsync.core.exit_codes import ExitCode
 from aimsync.pipeline import render_repository
 from aimsync.report.explain import explain_text
 
 
 @click.command("explain")
 @click.argument("args", nargs=-1, required=True)
-@click.option("--cluster-facts", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Nodes to match profiles against: the output of `kubectl get nodes -o yaml`.")
-def explain_command(args: tuple[str, ...], cluster_facts: Path | None) -> None:
+@facts_option(FACTS_HELP)
+def explain_command(args: tuple[str, ...], cluster_facts: Path | None) -> ExitCode:
     """Explain the profile choice of NAMESPACE/SERVICE in the repository at PATH (default .).
 
     Usage: aimsync explain [PATH] NAMESPACE/SERVICE
@@ -28,17 +27,12 @@ def explain_command(args: tuple[str, ...], cluster_facts: Path | None) -> None:
     target = args[-1]
     if target.count("/") != 1:
         raise click.UsageError(f"{target!r}: name the service as NAMESPACE/SERVICE")
-    repository_or_exit(path)
-    outcome = render_repository(path, facts_file=cluster_facts)
-    if not outcome.ok:
-        echo_findings(outcome.findings, outcome.loaded.files_read)
-        exit_with(ExitCode.INVALID)
-    assert outcome.specs is not None and outcome.resolutions is not None
+    derived = render_repository(path, facts=facts_or_none(cluster_facts))
     namespace, name = target.split("/")
-    service = outcome.specs.services.get((namespace, name))
+    service = derived.specs.services.get((namespace, name))
     if service is None:
-        known = ", ".join(f"{ns}/{n}" for ns, n in sorted(outcome.specs.services)) or "none"
-        log.error(f"no AIMService {target} in {path}; services: {known}")
-        exit_with(ExitCode.INVALID)
-    resolution = next(r for r in outcome.resolutions if r.service == (namespace, name))
+        known = ", ".join(f"{ns}/{n}" for ns, n in sorted(derived.specs.services)) or "none"
+        raise InvalidInput(f"no AIMService {target} in {path}; services: {known}")
+    resolution = derived.resolved.of((namespace, name))
     click.echo(explain_text(service.obj, resolution, cluster_facts is not None), nl=False)
+    return ExitCode.OK

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import click
 
-from aimsync.cli import log
-from aimsync.cli.exit_codes import ExitCode
-from aimsync.load.repository import RepositoryNotFound, load_repository
+from aimsync.core.exit_codes import ExitCode
+from aimsync.pipeline import check_repository
 from aimsync.report.findings import format_github, format_json, format_text
-from aimsync.validate import validate_repository
 
 
 @click.command("validate")
@@ -31,25 +29,21 @@ from aimsync.validate import validate_repository
     default=None,
     help="Same as --output (e.g. --format github in a workflow).",
 )
-def validate_command(path: Path, output: str, format_: str | None) -> None:
+def validate_command(path: Path, output: str, format_: str | None) -> ExitCode:
     """Check the AIM specs of the repository at PATH (default: the current folder).
 
     Exit 0 when valid (warnings allowed), 2 when not.
     """
     output = format_ or output
-    try:
-        loaded = load_repository(path)
-    except RepositoryNotFound as exc:
-        log.error(f"{exc}")
-        raise SystemExit(ExitCode.INVALID) from None
-    result = validate_repository(loaded)
+    checked = check_repository(path)
     if output == "json":
-        click.echo(format_json(result.findings))
+        click.echo(format_json(checked.findings))
     elif output == "github":
-        text = format_github(result.findings)
+        text = format_github(checked.findings)
         if text:
             click.echo(text)
-        click.echo(format_text(result.findings, loaded.files_read).splitlines()[-1], err=True)
+        summary = format_text(checked.findings, checked.files_read).splitlines()[-1]
+        click.echo(summary, err=True)
     else:
-        click.echo(format_text(result.findings, loaded.files_read))
-    raise SystemExit(ExitCode.OK if result.ok else ExitCode.INVALID)
+        click.echo(format_text(checked.findings, checked.files_read))
+    return ExitCode.OK if checked.ok else ExitCode.INVALID

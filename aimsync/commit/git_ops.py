@@ -15,14 +15,18 @@ from pathlib import Path
 
 import git
 
-from aimsync.commit.status_files import README_FILE, STATUS_DIR, SUMMARY_FILE
-from aimsync.load.status_tree import read_status_tree
+from aimsync.core.errors import AimsyncError, InvalidInput
+from aimsync.load.status_tree import README_PATH, STATUS_DIR, SUMMARY_PATH
 
 PUSH_ATTEMPTS = 4
 
 
-class GitError(Exception):
-    """A Git operation failed (the message is safe to print: no credentials in it)."""
+class GitError(AimsyncError):
+    """A Git operation failed (exit 3; the message is safe to print: no credentials in it)."""
+
+
+class DetachedHead(InvalidInput):
+    """--push on a detached HEAD without --branch: aimsync cannot tell where to push."""
 
 
 class PushFailed(GitError):
@@ -107,19 +111,20 @@ def spec_revision(context: GitContext | None) -> str:
 
 
 def write_status_tree(
-    root: Path, files: dict[str, str], owned: Callable[[str], bool]
+    root: Path, files: Mapping[str, str], existing: Mapping[str, str],
+    owned: Callable[[str], bool],
 ) -> list[str]:
-    """Write the files that differ; remove status files of specs that left the repository
-    (only those this instance owns). Returns what changed."""
+    """Write the files that differ from `existing` (status/ as read at the start of the run);
+    remove status files of specs that left the repository (only those this instance owns).
+    Returns what changed."""
     changed: list[str] = []
-    existing = read_status_tree(root)
     for relative, text in files.items():
         if existing.get(relative) != text:
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             changed.append(relative)
-    kept = {f"{STATUS_DIR}/{SUMMARY_FILE}", f"{STATUS_DIR}/{README_FILE}"}
+    kept = {SUMMARY_PATH, README_PATH}
     for relative in existing:
         if relative not in files and relative not in kept and owned(relative):
             (root / relative).unlink()
@@ -146,7 +151,7 @@ def current_branch(context: GitContext, explicit: str | None, environ: Mapping[s
     for variable in ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"):
         if environ.get(variable):
             return environ[variable]
-    raise GitError(
+    raise DetachedHead(
         "HEAD is detached (a CI checkout?): pass --branch NAME so aimsync knows which branch "
         "to push the status commit to"
     )
@@ -187,5 +192,3 @@ def push_status(
         local,
     )
 
-
-__all__ = ["read_status_tree"]

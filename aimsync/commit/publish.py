@@ -1,108 +1,118 @@
-"""After a sync: observe, write the status files, commit and push them when asked."""
+"""After a sync: write the status files, and commit and push them when asked (the Git edge).
+
+The status reports come in computed (aimsync.observe); status/ as the run read it at the start
+comes in too, so that this step reads nothing twice.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from aimsync.commit.git_ops import (
     GitContext,
+    GitError,
     commit_status,
     push_status,
-    read_status_tree,
     spec_revision,
     write_status_tree,
 )
 from aimsync.commit.status_files import (
-    README_FILE,
-    STATUS_DIR,
-    SUMMARY_FILE,
     RunRecord,
-    previous_statuses,
     readme_text,
     status_documents,
     summary_text,
 )
-from aimsync.observe.observe import observe
-from aimsync.plan.changes import Action
-from aimsync.specs import Specs
-from aimsync.sync.engine import SyncReport
+from aimsync.load.status_tree import README_PATH, SUMMARY_PATH, StatusTree
+from aimsync.observe.observe import StatusReport
+from aimsync.settings import Settings
 
 
-@dataclass
+@dataclass(frozen=True)
+class RunSummary:
+    """What the summary records of a run (the revision is added from Git)."""
+
+    started: dt.datetime
+    duration_seconds: float
+    succeeded: bool
+    counts: Mapping[str, int] = field(default_factory=dict)
+    wrote_objects: bool = False
+
+
+@dataclass(frozen=True)
 class PublishResult:
-    changed_files: list[str] = field(default_factory=list)
+    changed_files: tuple[str, ...] = ()
     commit: str | None = None
     pushed_to: str | None = None
+    error: str | None = None  # the commit or push failed; the files are written
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
-def _owned_status_file(specs: Specs, relative: str) -> bool:
+def owned_status_file(settings: Settings, relative: str) -> bool:
     """A status file this instance may remove: its spec would be in an owned namespace."""
     parts = PurePosixPath(relative).parts
     if len(parts) >= 3 and parts[1] == "namespaces":
-        return specs.settings.owns_namespace(parts[2])
-    return not specs.settings.namespaces  # cluster-wide files: only an instance owning all
+        return settings.owns_namespace(parts[2])
+    return not settings.namespaces  # cluster-wide files: only an instance owning all
 
 
-def counts(report: SyncReport) -> dict[str, int]:
-    results = [o.action for o in report.outcomes]
-    return {
-        "created": results.count("created"),
-        "updated": results.count("configured") + results.count("recreated"),
-        "pruned": results.count("deleted"),
-        "unchanged": report.changes.count(Action.UNCHANGED),
-        "failed": len(report.failures),
-    }
-
-
-def publish_status(
-    root: Path,
-    specs: Specs,
-    report: SyncReport,
-    *,
-    git: GitContext | None,
-    started: dt.datetime,
-    duration: float,
-    commit: bool,
-    push_branch: str | None,
-) -> PublishResult:
-    assert report.statuses is not None and report.live_after is not None
-    now = started.strftime("%Y-%m-%dT%H:%M:%SZ")
-    existing = read_status_tree(root)
-    revision = spec_revision(git)
-    reports = observe(
-        specs, report.statuses, report.resolutions, report.live_after,
-        previous_statuses(existing), now,
-    )
+def status_files(
+    reports: list[StatusReport], tree: StatusTree, run: RunSummary, revision: str,
+    settings: Settings,
+) -> dict[str, str]:
+    """Every file status/ should hold after this run (pure)."""
+    now = run.started.strftime("%Y-%m-%dT%H:%M:%SZ")
     files = status_documents(reports, revision)
-    files[f"{STATUS_DIR}/{README_FILE}"] = readme_text(reports, revision)
+    files[README_PATH] = readme_text(reports, revision)
+    existing = tree.files
     changed = any(existing.get(path) != text for path, text in files.items()) or any(
-        path not in files and _owned_status_file(specs, path)
+        path not in files and owned_status_file(settings, path)
         for path in existing
-        if path not in (f"{STATUS_DIR}/{SUMMARY_FILE}", f"{STATUS_DIR}/{README_FILE}")
+        if path not in (SUMMARY_PATH, README_PATH)
     )
     record = RunRecord(
         revision=revision,
         started_at=now,
-        duration_seconds=duration,
-        result="Failed" if report.failures else "Succeeded",
-        counts=counts(report),
+        duration_seconds=run.duration_seconds,
+        result="Succeeded" if run.succeeded else "Failed",
+        counts=dict(run.counts),
     )
-    wrote_objects = report.object_writes > 0
-    summary = summary_text(
-        record, existing.get(f"{STATUS_DIR}/{SUMMARY_FILE}"), changed or wrote_objects
-    )
-    if summary is not None:
-        files[f"{STATUS_DIR}/{SUMMARY_FILE}"] = summary
-    else:
-        files[f"{STATUS_DIR}/{SUMMARY_FILE}"] = existing[f"{STATUS_DIR}/{SUMMARY_FILE}"]
-    result = PublishResult(
-        write_status_tree(root, files, lambda path: _owned_status_file(specs, path))
-    )
-    if commit and git is not None:
-        result.commit = commit_status(git, revision)
-        if push_branch is not None and result.commit is not None:
-            push_status(git, push_branch)
-            result.pushed_to = push_branch
-    return result
+    summary = summary_text(record, tree.summary, changed or run.wrote_objects)
+    files[SUMMARY_PATH] = summary if summary is not None else existing[SUMMARY_PATH]
+    return files
+
+
+def publish_status(
+    root: Path,
+    tree: StatusTree,
+    reports: list[StatusReport],
+    run: RunSummary,
+    settings: Settings,
+    *,
+    git: GitContext | None,
+    commit: bool,
+    push_branch: str | None,
+) -> PublishResult:
+    revision = spec_revision(git)
+    files = status_files(reports, tree, run, revision, settings)
+    changed = tuple(write_status_tree(
+        root, files, tree.files, lambda path: owned_status_file(settings, path)
+    ))
+    if not commit or git is None:
+        return PublishResult(changed)
+    try:
+        made = commit_status(git, revision)
+    except GitError as exc:
+        return PublishResult(changed, error=str(exc))
+    if push_branch is None or made is None:
+        return PublishResult(changed, made)
+    try:
+        push_status(git, push_branch)
+    except GitError as exc:
+        return PublishResult(changed, made, error=str(exc))
+    return PublishResult(changed, made, push_branch)

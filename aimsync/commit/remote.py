@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aimsync.commit.git_ops import GitError
+from aimsync.core.errors import InvalidInput
 
 TOKEN_VARIABLE = "AIMSYNC_GIT_TOKEN"
 USERNAME_VARIABLE = "AIMSYNC_GIT_USERNAME"
@@ -71,7 +72,7 @@ def git_environment(environ: Mapping[str, str], helper_dir: Path) -> tuple[dict[
 def _refuse_embedded_credentials(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme in ("http", "https") and (parts.password or parts.username):
-        raise GitError(
+        raise InvalidInput(
             "the repository URL carries credentials; put the token in AIMSYNC_GIT_TOKEN "
             "instead, so it never reaches a log or the clone's config"
         )

@@ -7,19 +7,16 @@ writes nothing new and makes no commit.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
-
 from aimsync.api.kinds import AIM_API_VERSION
-from aimsync.load.status_tree import STATUS_DIR, previous_statuses
+from aimsync.load.status_tree import STATUS_DIR
 from aimsync.observe.observe import StatusReport
 from aimsync.report.manifests import to_yaml
 
-SUMMARY_FILE = "summary.yaml"
-README_FILE = "README.md"
 REVISION_ANNOTATION = "aimsync.io/revision"
 HISTORY_LENGTH = 5
 
@@ -69,16 +66,13 @@ class RunRecord:
         }
 
 
-def summary_text(record: RunRecord, previous: str | None, changed: bool) -> str | None:
+def summary_text(
+    record: RunRecord, previous: Mapping[str, Any], changed: bool
+) -> str | None:
     """The new summary, or None when this run changes nothing worth recording: same revision,
-    same result, nothing written, no status file changed (keeps a no-op run commit-free)."""
-    history: list[dict[str, Any]] = []
-    if previous:
-        try:
-            loaded = yaml.safe_load(previous) or {}
-            history = [h for h in loaded.get("history") or [] if isinstance(h, dict)]
-        except (yaml.YAMLError, AttributeError):
-            history = []
+    same result, nothing written, no status file changed (keeps a no-op run commit-free).
+    `previous`: the summary the last run wrote."""
+    history = [h for h in previous.get("history") or [] if isinstance(h, dict)]
     last = history[0] if history else None
     if (
         not changed
@@ -144,6 +138,3 @@ def readme_text(reports: list[StatusReport], revision: str) -> str:
                 f"| {_cell(report.name)} | {report.namespace} | {report.status.get('status')} |"
             )
     return "\n".join(lines) + "\n"
-
-
-__all__ = ["STATUS_DIR", "previous_statuses"]

@@ -66,6 +66,10 @@ class RequestStats:
 class KubeConfigError(KubeError):
     """No usable kubeconfig or in-cluster configuration."""
 
+    @property
+    def headline(self) -> str:
+        return str(self)
+
 
 class KubeClient:
     def __init__(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aimsync.core.errors import AimsyncError
+
 TEXT_BODY_LIMIT = 256
 
 
@@ -19,8 +21,12 @@ class Cause:
     reason: str
 
 
-class KubeError(Exception):
-    """Anything that went wrong talking to the cluster."""
+class KubeError(AimsyncError):
+    """Anything that went wrong talking to the cluster (exit 3)."""
+
+    @property
+    def headline(self) -> str:
+        return f"cluster error: {self}"
 
 
 class ConnectionFailed(KubeError):

@@ -8,40 +8,29 @@ what it created; after pruning it is narrowed to what is applied now.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
 
 from aimsync import __version__
-from aimsync.kube.apply import server_side_apply
+from aimsync.core.applyset import (
+    GROUP_KINDS_ANNOTATION,
+    ID_LABEL,
+    NAMESPACES_ANNOTATION,
+    TOOLING_ANNOTATION,
+    applyset_id,
+)
+from aimsync.core.objects import ObjectKey
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import KubeError
 from aimsync.kube.read import get_object
-from aimsync.render.objects import ObjectKey
+from aimsync.kube.ssa.apply import server_side_apply
+from aimsync.plan.inventory import InventoryState
 
-PREFIX = "applyset.kubernetes.io/"
-ID_LABEL = PREFIX + "id"
-PART_OF_LABEL = PREFIX + "part-of"
-TOOLING = PREFIX + "tooling"
-GROUP_KINDS = PREFIX + "contains-group-kinds"
-NAMESPACES = PREFIX + "additional-namespaces"
 TOOL = "aimsync"
 INVENTORY_MANAGER = "aimsync-applyset"
 
 
-def applyset_id(name: str, namespace: str, kind: str, group: str) -> str:
-    digest = hashlib.sha256(f"{name}.{namespace}.{kind}.{group}".encode()).digest()
-    return "applyset-" + base64.urlsafe_b64encode(digest).decode().rstrip("=") + "-v1"
-
-
 class InventoryError(KubeError):
     pass
-
-
-@dataclass(frozen=True)
-class InventoryState:
-    group_kinds: frozenset[str]
-    namespaces: frozenset[str]
 
 
 @dataclass
@@ -64,7 +53,7 @@ class Inventory:
             return InventoryState(frozenset(), frozenset())
         metadata = parent.get("metadata") or {}
         annotations = metadata.get("annotations") or {}
-        tooling = annotations.get(TOOLING, "")
+        tooling = annotations.get(TOOLING_ANNOTATION, "")
         if tooling and not tooling.startswith(TOOL + "/"):
             raise InventoryError(
                 f"ConfigMap {self.namespace}/{self.name} is the ApplySet of another tool "
@@ -76,8 +65,8 @@ class Inventory:
         def split(value: str) -> frozenset[str]:
             return frozenset(v for v in value.split(",") if v)
 
-        namespaces = split(annotations.get(NAMESPACES, "")) | {self.namespace}
-        return InventoryState(split(annotations.get(GROUP_KINDS, "")), namespaces)
+        namespaces = split(annotations.get(NAMESPACES_ANNOTATION, "")) | {self.namespace}
+        return InventoryState(split(annotations.get(GROUP_KINDS_ANNOTATION, "")), namespaces)
 
     def write(self, state: InventoryState) -> None:
         others = sorted(n for n in state.namespaces if n != self.namespace)
@@ -89,9 +78,9 @@ class Inventory:
                 "namespace": self.namespace,
                 "labels": {ID_LABEL: self.id},
                 "annotations": {
-                    TOOLING: f"{TOOL}/v{__version__}",
-                    GROUP_KINDS: ",".join(sorted(state.group_kinds)),
-                    NAMESPACES: ",".join(others),
+                    TOOLING_ANNOTATION: f"{TOOL}/v{__version__}",
+                    GROUP_KINDS_ANNOTATION: ",".join(sorted(state.group_kinds)),
+                    NAMESPACES_ANNOTATION: ",".join(others),
                 },
             },
         }

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from aimsync.core.exit_codes import ExitCode
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import Conflict, KubeError, NotFound
 from aimsync.kube.resources import RESOURCES
@@ -45,6 +46,14 @@ def run_identity() -> str:
 
 
 class LockHeld(KubeError):
+    """Another run holds the lease (exit 4)."""
+
+    exit_code = ExitCode.LOCKED
+
+    @property
+    def headline(self) -> str:
+        return str(self)
+
     def __init__(self, holder: str, since: str, expires: str) -> None:
         self.holder = holder
         self.since = since

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from aimsync.core.facts import ClusterFacts, Node
+from aimsync.core.objects import ObjectKey
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import NotFound
 from aimsync.kube.resources import RESOURCES, Resource, object_path
-from aimsync.render.objects import ObjectKey
-from aimsync.resolve.facts import ClusterFacts, Node
 
 PAGE_SIZE = 500
 
@@ -40,16 +40,6 @@ def get_object(kube: KubeClient, key: ObjectKey) -> dict[str, Any] | None:
         return kube.request("GET", object_path(key))
     except NotFound:
         return None
-
-
-def key_of(obj: dict[str, Any]) -> ObjectKey:
-    metadata = obj.get("metadata") or {}
-    return ObjectKey(
-        str(obj.get("apiVersion", "")),
-        str(obj.get("kind", "")),
-        str(metadata.get("namespace", "")),
-        str(metadata.get("name", "")),
-    )
 
 
 def read_cluster_facts(kube: KubeClient) -> ClusterFacts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aimsync.render.objects import ObjectKey
+from aimsync.core.objects import ObjectKey
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aimsync.core.facts import ClusterFacts, Node
 from aimsync.findings import Findings, Location
 from aimsync.load.yaml_reader import YamlLimits, read_yaml_documents
-from aimsync.resolve.facts import ClusterFacts, Node
 
 MAX_FACTS_BYTES = 64 * 1024 * 1024
 

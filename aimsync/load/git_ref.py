@@ -11,14 +11,19 @@ from pathlib import Path
 
 import git
 
+from aimsync.core.errors import InvalidInput
+from aimsync.load.repository import RepositoryNotFound
 
-class GitRefError(Exception):
+
+class GitRefError(InvalidInput):
     """The path is not in a Git repository, or the ref does not name a commit."""
 
 
 @contextmanager
 def tree_at_ref(path: Path, ref: str) -> Iterator[Path]:
     """Yields a folder holding `path` as committed at `ref` (empty if it did not exist)."""
+    if not path.is_dir():
+        raise RepositoryNotFound(f"{path} is not a folder")
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):

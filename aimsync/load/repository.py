@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aimsync.core.errors import InvalidInput
 from aimsync.findings import Findings, Location
 from aimsync.load.discovery import discover_spec_files
-from aimsync.load.status_tree import read_status_tree
+from aimsync.load.settings_file import settings_from_document
+from aimsync.load.status_tree import StatusTree, read_status_tree
 from aimsync.load.yaml_reader import YamlDocument, YamlLimits, read_yaml_documents
 from aimsync.settings import SETTINGS_FILE, Settings
 
 
-class RepositoryNotFound(Exception):
+class RepositoryNotFound(InvalidInput):
     """The path given is not a folder (a usage error, not a finding)."""
 
 
@@ -33,7 +35,7 @@ class LoadedRepository:
     documents: list[SourceDocument] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
     files_read: int = 0
-    status_texts: dict[str, str] = field(default_factory=dict)  # status/ from the last run
+    status: StatusTree = field(default_factory=StatusTree)  # status/ as the last run wrote it
 
 
 def _decode(data: bytes, relative: str, findings: Findings) -> str | None:
@@ -92,9 +94,6 @@ def read_file_documents(
 
 
 def load_settings(root: Path, findings: Findings) -> Settings:
-    # Imported here: the settings schema messages come from the (pure) validate stage.
-    from aimsync.validate.settings import settings_from_document
-
     path = root / SETTINGS_FILE
     if not path.is_file():
         return Settings()
@@ -110,7 +109,7 @@ def load_repository(root: Path) -> LoadedRepository:
     findings = Findings()
     settings = load_settings(root, findings)
     loaded = LoadedRepository(
-        root=root, settings=settings, findings=findings, status_texts=read_status_tree(root)
+        root=root, settings=settings, findings=findings, status=read_status_tree(root)
     )
     files, problems = discover_spec_files(
         root, settings.exclude, settings.limits.max_files

@@ -1,46 +1,122 @@
-"""The status/ folder as aimsync wrote it last time: file texts, and the statuses in them."""
+"""The status/ folder as aimsync wrote it last time, read once per run.
+
+One value serves every stage that needs the previous run: resolve (sticky profile bindings),
+observe (a condition keeps its lastTransitionTime), commit (what changed) and `aimsync status`.
+A file that does not parse is kept as text and otherwise ignored: the next run rewrites it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 STATUS_DIR = "status"
+SUMMARY_FILE = "summary.yaml"
+README_FILE = "README.md"
+SUMMARY_PATH = f"{STATUS_DIR}/{SUMMARY_FILE}"
+README_PATH = f"{STATUS_DIR}/{README_FILE}"
 
 StatusKey = tuple[str, str | None, str]  # (kind, namespace, name)
+NamespacedName = tuple[str, str]
 
 
-def read_status_tree(root: Path) -> dict[str, str]:
-    """Status files written before: path relative to the repository root -> text."""
+@dataclass(frozen=True)
+class ProfileBinding:
+    """The profile a service was bound to by the last run (reference §2.5: bindings stick)."""
+
+    name: str
+    scope: str  # Namespace | Cluster
+
+
+@dataclass(frozen=True)
+class StatusDocument:
+    """One document of a status file: which spec, and its whole content."""
+
+    file: str
+    kind: str
+    namespace: str | None
+    name: str
+    content: Mapping[str, Any]
+
+    @property
+    def status(self) -> Mapping[str, Any]:
+        status = self.content.get("status")
+        return status if isinstance(status, dict) else {}
+
+
+@dataclass(frozen=True)
+class StatusTree:
+    files: Mapping[str, str] = field(default_factory=dict)  # path from the root -> text
+    documents: tuple[StatusDocument, ...] = ()
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    unreadable: tuple[str, ...] = ()  # files that are not valid YAML
+
+    def statuses(self) -> dict[StatusKey, Mapping[str, Any]]:
+        return {(d.kind, d.namespace, d.name): d.status for d in self.documents}
+
+    def bindings(self) -> dict[NamespacedName, ProfileBinding]:
+        """Services -> the profile the last run bound them to."""
+        out: dict[NamespacedName, ProfileBinding] = {}
+        for document in self.documents:
+            bound = document.status.get("resolvedProfile")
+            if document.kind != "AIMService" or not document.namespace:
+                continue
+            if not isinstance(bound, dict):
+                continue
+            name, scope = bound.get("name"), bound.get("scope")
+            if isinstance(name, str) and scope in ("Namespace", "Cluster"):
+                out[(document.namespace, document.name)] = ProfileBinding(name, str(scope))
+        return out
+
+
+def _parse(relative: str, text: str) -> tuple[list[StatusDocument], dict[str, Any]] | None:
+    try:
+        loaded = list(yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return None
+    if relative == SUMMARY_PATH:
+        first = loaded[0] if loaded else None
+        return [], first if isinstance(first, dict) else {}
+    documents = []
+    for doc in loaded:
+        if not isinstance(doc, dict):
+            continue
+        metadata = doc.get("metadata")
+        if not isinstance(metadata, dict) or not isinstance(doc.get("status"), dict):
+            continue
+        namespace = metadata.get("namespace")
+        documents.append(StatusDocument(
+            relative, str(doc.get("kind")), namespace if isinstance(namespace, str) else None,
+            str(metadata.get("name")), doc,
+        ))
+    return documents, {}
+
+
+def read_status_tree(root: Path) -> StatusTree:
+    """Every regular file under status/ (symlinks are not followed), parsed once."""
     folder = root / STATUS_DIR
-    if not folder.is_dir():
-        return {}
-    return {
+    if not folder.is_dir() or folder.is_symlink():
+        return StatusTree()
+    files = {
         path.relative_to(root).as_posix(): path.read_text(encoding="utf-8", errors="replace")
         for path in sorted(folder.rglob("*"))
         if path.is_file() and not path.is_symlink()
     }
-
-
-def previous_statuses(texts: dict[str, str]) -> dict[StatusKey, dict[str, Any]]:
-    """(kind, namespace, name) -> status, from status files written before. A file that does
-    not parse is ignored (the next run rewrites it)."""
-    out: dict[StatusKey, dict[str, Any]] = {}
-    for relative, text in texts.items():
+    documents: list[StatusDocument] = []
+    summary: dict[str, Any] = {}
+    unreadable: list[str] = []
+    for relative, text in files.items():
         if not relative.endswith((".yaml", ".yml")):
             continue
-        try:
-            documents = list(yaml.safe_load_all(text))
-        except yaml.YAMLError:
+        parsed = _parse(relative, text)
+        if parsed is None:
+            unreadable.append(relative)
             continue
-        for doc in documents:
-            if not isinstance(doc, dict):
-                continue
-            metadata = doc.get("metadata") or {}
-            status = doc.get("status")
-            if isinstance(metadata, dict) and isinstance(status, dict):
-                key = (str(doc.get("kind")), metadata.get("namespace"), str(metadata.get("name")))
-                out[key] = status
-    return out
+        found, found_summary = parsed
+        documents += found
+        summary = found_summary or summary
+    return StatusTree(files, tuple(documents), summary, tuple(unreadable))

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from aimsync.core.fields import FieldPath
+
 try:  # libyaml is much faster; the pure-Python parser gives the same events.
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -32,8 +34,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
             _PyScanner.__init__(self)
             _PyParser.__init__(self)
 
-FieldKey = str | int
-FieldPath = tuple[FieldKey, ...]
 
 TAG_PREFIX = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{TAG_PREFIX}{t}" for t in ("str", "int", "float", "bool", "null")}

@@ -8,21 +8,26 @@ too), so an unchanged state gives byte-identical status files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aimsync.api import AIMKind
+from aimsync.api import AIMKind, AIMService
+from aimsync.core.live import LiveObjects, ObjectState, inference_service_state, job_state
+from aimsync.load.status_tree import StatusKey
 from aimsync.observe.conditions import Health, with_times, worst
-from aimsync.observe.live import LiveObjects, isvc_ready, job_state
-from aimsync.render.caches import ArtifactKey, artifact_key
-from aimsync.render.naming import http_route_name, inference_service_name
-from aimsync.render.render import service_cache_request, spec_cache_requests
+from aimsync.render.desired import ArtifactPlan, CachePlan, DesiredSet
+from aimsync.render.inference_service import replica_bounds
 from aimsync.resolve.profile_status import ProfileStatus
-from aimsync.resolve.resolver import ProfileRef, ProfileStatuses, Resolution
+from aimsync.resolve.resolver import ProfileRef, Resolution, Resolved
 from aimsync.specs import Spec, Specs
 
 SERVICE_STATUS = {"Progressing": "Starting", "Ready": "Running", "NotAvailable": "Pending"}
-ARTIFACT_STATUS = {"ready": "Ready", "failed": "Failed", "pending": "Progressing"}
+# An artifact's download Job: its state, or None when it does not exist (yet).
+ArtifactState = ObjectState | None
+ARTIFACT_STATUS = {
+    ObjectState.READY: "Ready", ObjectState.FAILED: "Failed", ObjectState.PENDING: "Progressing",
+}
 
 
 @dataclass(frozen=True)
@@ -37,9 +42,9 @@ class StatusReport:
     status: dict[str, Any]
 
 
-def _profile_status(status: ProfileStatus, previous: dict[str, Any] | None, now: str) -> dict[
-    str, Any
-]:
+def _profile_status(
+    status: ProfileStatus, previous: Mapping[str, Any] | None, now: str
+) -> dict[str, Any]:
     conditions = [(c.type, c.status, c.reason, c.message) for c in status.conditions]
     conditions.append(
         ("Ready", "True" if status.status == "Ready" else "False",
@@ -63,34 +68,41 @@ def _profile_status(status: ProfileStatus, previous: dict[str, Any] | None, now:
     return out
 
 
-def _artifact_entries(
-    keys: list[ArtifactKey], live: LiveObjects, names: dict[ArtifactKey, tuple[str, str, str]]
-) -> tuple[dict[str, Any], list[str]]:
-    """status.artifacts and the artifacts' states (ready | failed | pending | missing)."""
+def _artifact_states(
+    cache: CachePlan, live: LiveObjects
+) -> list[tuple[ArtifactPlan, ArtifactState, dict[str, Any] | None]]:
+    """Each artifact with its Job's state and its live PVC."""
+    out = []
+    for artifact in cache.artifacts:
+        job = live.members.get(artifact.job)
+        out.append((artifact, job_state(job) if job is not None else None,
+                    live.members.get(artifact.pvc)))
+    return out
+
+
+def _artifact_entries(cache: CachePlan, live: LiveObjects) -> tuple[dict[str, Any],
+                                                                    list[ArtifactState]]:
+    """status.artifacts, and the artifacts' states."""
     entries: dict[str, Any] = {}
-    states: list[str] = []
-    for key in keys:
-        pvc_name, job_name, model = names[key]
-        pvc = live.get("PersistentVolumeClaim", key[0], pvc_name)
-        job = live.get("Job", key[0], job_name)
-        state = job_state(job) if job is not None else "missing"
+    states: list[ArtifactState] = []
+    for artifact, state, pvc in _artifact_states(cache, live):
         states.append(state)
-        entries[key[1]] = {
-            "name": key[1],
+        entries[artifact.name] = {
+            "name": artifact.name,
             "uid": str(((pvc or {}).get("metadata") or {}).get("uid", "")),
-            "model": model,
-            "status": ARTIFACT_STATUS.get(state, "Pending"),
-            "persistentVolumeClaim": pvc_name,
+            "model": artifact.model_id,
+            "status": ARTIFACT_STATUS[state] if state is not None else "Pending",
+            "persistentVolumeClaim": artifact.pvc.name,
         }
     return entries, states
 
 
-def _cache_health(states: list[str]) -> Health:
-    if any(s == "failed" for s in states):
+def _cache_health(states: list[ArtifactState]) -> Health:
+    if any(s is ObjectState.FAILED for s in states):
         return Health("ProfileCache", "Failed", "CacheFailed", "a model download failed")
-    if states and all(s == "ready" for s in states):
+    if states and all(s is ObjectState.READY for s in states):
         return Health("ProfileCache", "Ready", "CacheReady", "model weights are downloaded")
-    if any(s == "missing" for s in states):
+    if any(s is None for s in states):
         return Health("ProfileCache", "Progressing", "CacheCreating", "cache not created yet")
     return Health("ProfileCache", "Progressing", "CacheNotReady", "model download in progress")
 
@@ -99,55 +111,40 @@ class Observer:
     def __init__(
         self,
         specs: Specs,
-        statuses: ProfileStatuses,
-        resolutions: list[Resolution],
+        resolved: Resolved,
+        desired: DesiredSet,
         live: LiveObjects,
-        previous: dict[tuple[str, str | None, str], dict[str, Any]],
+        previous: Mapping[StatusKey, Mapping[str, Any]],
         now: str,
     ) -> None:
         self.specs = specs
-        self.statuses = statuses
-        self.resolutions = {r.service: r for r in resolutions}
+        self.resolved = resolved
+        self.desired = desired
         self.live = live
         self.previous = previous
         self.now = now
-        self.artifact_names: dict[ArtifactKey, tuple[str, str, str]] = {}
-        from aimsync.render.caches import plan_artifacts
 
-        requests = spec_cache_requests(specs)
-        self.service_requests = {}
-        for key, resolution in self.resolutions.items():
-            if resolution.resolved:
-                request = service_cache_request(specs.services[key], resolution, specs)
-                if request is not None:
-                    self.service_requests[key] = request
-                    requests.append(request)
-        for akey, artifact in plan_artifacts(requests, specs.settings).items():
-            self.artifact_names[akey] = (artifact.pvc_name, artifact.job_name, artifact.model_id)
-
-    def _previous(self, kind: AIMKind, namespace: str | None, name: str) -> dict[str, Any]:
+    def _previous(self, kind: AIMKind, namespace: str | None, name: str) -> Mapping[str, Any]:
         return self.previous.get((kind.value, namespace, name)) or {}
 
     def profiles(self) -> list[StatusReport]:
+        statuses = self.resolved.statuses.by_ref
         out = []
         for name, cluster in sorted(self.specs.cluster_profiles.items()):
-            status = self.statuses.by_ref[ProfileRef(name, "Cluster", None)]
+            status = statuses[ProfileRef(name, "Cluster", None)]
             previous = self._previous(AIMKind.CLUSTER_PROFILE, None, name)
             out.append(self._report(cluster, _profile_status(status, previous, self.now)))
         for (namespace, name), profile in sorted(self.specs.profiles.items()):
-            status = self.statuses.by_ref[ProfileRef(name, "Namespace", namespace)]
+            status = statuses[ProfileRef(name, "Namespace", namespace)]
             previous = self._previous(AIMKind.PROFILE, namespace, name)
             out.append(self._report(profile, _profile_status(status, previous, self.now)))
         return out
 
     def caches(self) -> list[StatusReport]:
         out = []
-        for request in spec_cache_requests(self.specs):
-            if request.origin.startswith("AIMProfile "):
-                continue  # caches asked for by `caching.enabled` have no spec of their own
-            spec = self.specs.caches[(request.namespace, request.name)]
-            keys = [artifact_key(request, source) for source in request.sources]
-            artifacts, states = _artifact_entries(keys, self.live, self.artifact_names)
+        for (namespace, name), cache in sorted(self.desired.caches.items()):
+            spec = self.specs.caches[(namespace, name)]
+            artifacts, states = _artifact_entries(cache, self.live)
             health = _cache_health(states)
             profile_found = ("ProfileFound", "True", "ProfileResolved",
                              f"caching the sources of {spec.obj.spec.profile_name}")
@@ -156,7 +153,7 @@ class Observer:
                 "AllCachesReady" if health.state == "Ready" else health.reason, health.message,
             )
             ready = ("Ready", artifacts_ready[1], artifacts_ready[2], health.message)
-            previous = self._previous(AIMKind.PROFILE_CACHE, request.namespace, request.name)
+            previous = self._previous(AIMKind.PROFILE_CACHE, namespace, name)
             status = {
                 "status": health.state,
                 "artifacts": artifacts,
@@ -172,58 +169,56 @@ class Observer:
         for key, spec in sorted(self.specs.services.items()):
             if not self.specs.settings.owns_namespace(key[0]):
                 continue
-            out.append(self._report(spec, self._service_status(spec, self.resolutions[key])))
+            out.append(self._report(spec, self._service_status(spec, self.resolved.of(key))))
         return out
 
-    def _service_status(self, spec: Spec[Any], resolution: Resolution) -> dict[str, Any]:
+    def _service_status(self, spec: Spec[AIMService], resolution: Resolution) -> dict[str, Any]:
         namespace = spec.namespace or ""
-        service = spec.obj
+        plan = self.desired.services.get(resolution.service)
         healths: list[Health] = []
         status: dict[str, Any] = {}
-        if resolution.resolved and resolution.profile is not None:
+        chosen = resolution.chosen
+        if chosen is not None:
             healths.append(Health("Profile", "Ready", "ProfileResolved", resolution.message))
-            ref = resolution.profile
+            ref = chosen.profile
             status["resolvedProfile"] = {
                 "name": ref.name, "kind": ref.kind, "scope": ref.scope,
                 **({"namespace": ref.namespace} if ref.namespace else {}),
             }
-            if resolution.spec is not None and resolution.spec.model_id:
-                status["resolvedModel"] = {"name": resolution.spec.model_id}
+            if chosen.spec.model_id:
+                status["resolvedModel"] = {"name": chosen.spec.model_id}
         else:
             healths.append(Health("Profile", "Pending", resolution.reason, resolution.message))
-        request = self.service_requests.get(resolution.service)
-        if request is not None:
-            keys = [artifact_key(request, source) for source in request.sources]
-            _, states = _artifact_entries(keys, self.live, self.artifact_names)
+        if plan is not None and plan.cache is not None:
+            _, states = _artifact_entries(plan.cache, self.live)
             healths.append(_cache_health(states))
             status["cache"] = {
                 "profileCacheRef": {
-                    "name": request.name, "namespace": namespace, "kind": "AIMProfileCache",
+                    "name": plan.cache.name, "namespace": namespace, "kind": "AIMProfileCache",
                     "scope": "Namespace",
                 }
             }
-        isvc_name = inference_service_name(spec.name, namespace)
-        isvc = self.live.get("InferenceService", namespace, isvc_name)
-        if resolution.resolved:
-            if isvc is not None and isvc_ready(isvc):
+        isvc = self.live.members.get(plan.inference_service) if plan is not None else None
+        running = isvc is not None and inference_service_state(isvc) is ObjectState.READY
+        if plan is not None:
+            name = plan.inference_service.name
+            if running:
                 healths.append(Health("InferenceService", "Ready", "RuntimeReady",
-                                      f"InferenceService {isvc_name} is ready"))
+                                      f"InferenceService {name} is ready"))
             elif isvc is not None:
                 healths.append(Health("InferenceService", "Progressing", "CreatingRuntime",
-                                      f"InferenceService {isvc_name} is not ready yet"))
+                                      f"InferenceService {name} is not ready yet"))
             else:
                 healths.append(Health("InferenceService", "Progressing", "CreatingRuntime",
                                       "waiting for the model cache before creating "
-                                      f"InferenceService {isvc_name}"))
-        routing = service.spec.routing
-        if routing is not None and routing.enabled and resolution.resolved:
-            route = self.live.get("HTTPRoute", namespace, http_route_name(spec.name, namespace))
-            healths.append(
-                Health("HTTPRoute", "Ready", "HTTPRouteCreated", "HTTPRoute applied")
-                if route is not None
-                else Health("HTTPRoute", "Progressing", "HTTPRouteCreating",
-                            "HTTPRoute not applied yet")
-            )
+                                      f"InferenceService {name}"))
+            if plan.route is not None:
+                healths.append(
+                    Health("HTTPRoute", "Ready", "HTTPRouteCreated", "HTTPRoute applied")
+                    if plan.route in self.live.members
+                    else Health("HTTPRoute", "Progressing", "HTTPRouteCreating",
+                                "HTTPRoute not applied yet")
+                )
         overall = worst([h.state for h in healths])
         conditions = [h.condition for h in healths]
         conditions.append(
@@ -233,24 +228,17 @@ class Observer:
              "the service is running" if overall == "Ready" else
              next(h.message for h in healths if h.state == overall))
         )
-        low, high = self._replica_bounds(service)
-        current = high if isvc is not None and isvc_ready(isvc) else 0
+        bounds = plan.replicas if plan is not None else replica_bounds(spec.obj)
+        current = bounds.maximum if running else 0
         status["runtime"] = {
-            "currentReplicas": current, "desiredReplicas": high,
-            "minReplicas": low, "maxReplicas": high, "replicas": f"{current}/{high}",
+            "currentReplicas": current, "desiredReplicas": bounds.maximum,
+            "minReplicas": bounds.minimum, "maxReplicas": bounds.maximum,
+            "replicas": f"{current}/{bounds.maximum}",
         }
         status["status"] = SERVICE_STATUS.get(overall, overall)
         previous = self._previous(AIMKind.SERVICE, namespace, spec.name)
         status["conditions"] = with_times(conditions, previous.get("conditions"), self.now)
         return dict(sorted(status.items()))
-
-    @staticmethod
-    def _replica_bounds(service: Any) -> tuple[int, int]:
-        spec = service.spec
-        if spec.min_replicas is not None or spec.max_replicas is not None:
-            low = spec.min_replicas if spec.min_replicas is not None else 1
-            return low, spec.max_replicas if spec.max_replicas is not None else low
-        return spec.replicas, spec.replicas
 
     def _report(self, spec: Spec[Any], status: dict[str, Any]) -> StatusReport:
         return StatusReport(
@@ -264,10 +252,11 @@ class Observer:
 
 def observe(
     specs: Specs,
-    statuses: ProfileStatuses,
-    resolutions: list[Resolution],
+    resolved: Resolved,
+    desired: DesiredSet,
     live: LiveObjects,
-    previous: dict[tuple[str, str | None, str], dict[str, Any]],
+    previous: Mapping[StatusKey, Mapping[str, Any]],
     now: str,
 ) -> list[StatusReport]:
-    return Observer(specs, statuses, resolutions, live, previous, now).all()
+    """The status of every spec this instance owns, from the live objects (pure)."""
+    return Observer(specs, resolved, desired, live, previous, now).all()

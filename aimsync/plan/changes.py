@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
-from aimsync.render.objects import ObjectKey
+from aimsync.core.objects import ObjectKey
+from aimsync.core.results import Failure
 
 
 class Action(StrEnum):
@@ -26,15 +27,24 @@ class ObjectChange:
     reason: str = ""
     force: bool = False  # apply with force: drift edited by an imperative manager
     replace: bool = False  # delete and create: an immutable field changed (download Jobs)
+    failure: Failure | None = None  # could not be planned: it is skipped, and the run fails
 
     @property
     def changed(self) -> bool:
         return self.action in (Action.CREATE, Action.UPDATE, Action.DELETE)
 
+    @property
+    def writes(self) -> bool:
+        """Applied (created or updated) by the apply step."""
+        return self.action in (Action.CREATE, Action.UPDATE)
 
-@dataclass
+
+@dataclass(frozen=True)
 class ChangeSet:
-    changes: list[ObjectChange] = field(default_factory=list)
+    changes: tuple[ObjectChange, ...] = ()
+
+    def __add__(self, other: ChangeSet) -> ChangeSet:
+        return ChangeSet(self.changes + other.changes)
 
     @property
     def changed(self) -> list[ObjectChange]:
@@ -46,3 +56,7 @@ class ChangeSet:
     @property
     def has_changes(self) -> bool:
         return any(c.changed for c in self.changes)
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [c.failure for c in self.changes if c.failure is not None]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jsonpatch
 
+from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.plan.changes import Action, ChangeSet, ObjectChange
-from aimsync.render.objects import DesiredObject, ObjectKey
 
 
 def json_patch(
@@ -14,7 +16,9 @@ def json_patch(
     return tuple(jsonpatch.make_patch(before, after).patch)
 
 
-def compare_sets(before: list[DesiredObject], after: list[DesiredObject]) -> ChangeSet:
+def compare_sets(
+    before: Sequence[DesiredObject], after: Sequence[DesiredObject]
+) -> ChangeSet:
     """Keyed diff, in apply order; deletions last (prune runs after apply)."""
     old = {o.key: o for o in before}
     new = {o.key: o for o in after}
@@ -41,4 +45,4 @@ def compare_sets(before: list[DesiredObject], after: list[DesiredObject]) -> Cha
         changes.append(
             ObjectChange(key, Action.DELETE, old[key].manifest, None, reason="left the repository")
         )
-    return ChangeSet(changes)
+    return ChangeSet(tuple(changes))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aimsync.api import AIMService
-from aimsync.api.quantity import parse_quantity
+from aimsync.core.quantity import parse_quantity
 from aimsync.plan.changes import Action, ChangeSet
 from aimsync.resolve.profile_status import AMD_GPU
 from aimsync.resolve.resolver import Resolution

@@ -15,9 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from aimsync.api import AIMKind
 from aimsync.api.common import EnvVar
 from aimsync.api.profile import AIMModelSource
-from aimsync.api.quantity import ceil_gib, parse_quantity
+from aimsync.core.naming import artifact_name, generate_derived_name
+from aimsync.core.objects import DesiredObject, ObjectKey
+from aimsync.core.quantity import ceil_gib, parse_quantity
 from aimsync.render.labels import (
     AIM_COMPONENT_LABEL,
     CACHE_MODE_LABEL,
@@ -29,8 +32,6 @@ from aimsync.render.labels import (
     base_labels,
     sanitize_label_value,
 )
-from aimsync.render.naming import artifact_name, generate_derived_name
-from aimsync.render.objects import DesiredObject, ObjectKey
 from aimsync.resolve.overrides import merge_env
 from aimsync.settings import Settings
 
@@ -46,11 +47,12 @@ class CacheRequest:
     namespace: str
     name: str
     mode: str  # Shared | Dedicated
-    origin: str  # the spec that asks for it
+    origin: str  # the spec that asks for it, e.g. "AIMProfileCache ml-team/qwen"
+    kind: AIMKind  # of that spec
     sources: tuple[AIMModelSource, ...]
+    headroom_percent: int  # PVC size = ceil_Gi(size * (1 + headroom%))
     env: tuple[EnvVar, ...] = ()
     storage_class: str | None = None
-    headroom_percent: int = 10
 
 
 @dataclass
@@ -75,6 +77,14 @@ class Artifact:
     @property
     def job_name(self) -> str:
         return generate_derived_name([self.name, "download"], [self.namespace, self.name])
+
+    @property
+    def pvc_key(self) -> ObjectKey:
+        return ObjectKey("v1", "PersistentVolumeClaim", self.namespace, self.pvc_name)
+
+    @property
+    def job_key(self) -> ObjectKey:
+        return ObjectKey("batch/v1", "Job", self.namespace, self.job_name)
 
     @property
     def storage_request(self) -> str:
@@ -161,7 +171,7 @@ def render_pvc(artifact: Artifact) -> DesiredObject:
         "spec": spec,
     }
     return DesiredObject(
-        ObjectKey("v1", "PersistentVolumeClaim", artifact.namespace, artifact.pvc_name),
+        artifact.pvc_key,
         manifest,
         origin=", ".join(sorted(artifact.caches)),
     )
@@ -231,7 +241,7 @@ def render_download_job(artifact: Artifact, settings: Settings) -> DesiredObject
         },
     }
     return DesiredObject(
-        ObjectKey("batch/v1", "Job", artifact.namespace, artifact.job_name),
+        artifact.job_key,
         manifest,
         origin=", ".join(sorted(artifact.caches)),
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from aimsync.api.common import EnvVar
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.service import AIMService
+from aimsync.core.objects import DesiredObject, ObjectKey
+from aimsync.render.desired import ReplicaBounds
 from aimsync.render.labels import (
     METRIC_LABEL,
     PRECISION_LABEL,
@@ -16,7 +18,6 @@ from aimsync.render.labels import (
     base_labels,
     sanitize_label_value,
 )
-from aimsync.render.objects import DesiredObject, ObjectKey
 from aimsync.render.profile_configmap import profile_file_stem
 from aimsync.resolve.overrides import merge_env
 from aimsync.resolve.profile_status import ProfileStatus
@@ -69,21 +70,29 @@ def container_env(service: AIMService, spec: AIMProfileSpecCommon) -> list[dict[
     return [var.to_api() for var in env]
 
 
-def replica_settings(
-    service: AIMService, isvc_name: str
-) -> tuple[dict[str, str], dict[str, int]]:
-    """(annotations, predictor replica fields) per `ConfigureReplicasAndAutoscaling`."""
+def replica_bounds(service: AIMService) -> ReplicaBounds:
+    """Fixed `replicas`, or min/max for an external autoscaler (min defaults to 1, max to min)."""
     spec = service.spec
     if spec.min_replicas is not None or spec.max_replicas is not None:
         low = spec.min_replicas if spec.min_replicas is not None else 1
         high = spec.max_replicas if spec.max_replicas is not None else low
+        return ReplicaBounds(low, high, autoscaled=True)
+    return ReplicaBounds(spec.replicas, spec.replicas, autoscaled=False)
+
+
+def replica_settings(
+    bounds: ReplicaBounds, isvc_name: str
+) -> tuple[dict[str, str], dict[str, int]]:
+    """(annotations, predictor replica fields) per `ConfigureReplicasAndAutoscaling`."""
+    replicas = {"minReplicas": bounds.minimum, "maxReplicas": bounds.maximum}
+    if bounds.autoscaled:
         annotations = {
             AUTOSCALER_CLASS: "external",
             "sidecar.opentelemetry.io/inject": f"{isvc_name}-predictor",
             "prometheus.kserve.io/port": str(PORT),
         }
-        return annotations, {"minReplicas": low, "maxReplicas": high}
-    return {AUTOSCALER_CLASS: "none"}, {"minReplicas": spec.replicas, "maxReplicas": spec.replicas}
+        return annotations, replicas
+    return {AUTOSCALER_CLASS: "none"}, replicas
 
 
 def render_inference_service(
@@ -98,7 +107,7 @@ def render_inference_service(
     configmap: str,
     mounts: list[CacheMount],
     extra_labels: dict[str, str],
-    waits_for: tuple[str, ...],
+    replicas: ReplicaBounds,
 ) -> DesiredObject:
     labels = base_labels("inference")
     labels[SERVICE_LABEL] = sanitize_label_value(service_name)
@@ -109,7 +118,7 @@ def render_inference_service(
     if spec.precision:
         labels[PRECISION_LABEL] = spec.precision
     labels.update(extra_labels)
-    annotations, replicas = replica_settings(service, name)
+    annotations, replica_fields = replica_settings(replicas, name)
 
     resources: dict[str, dict[str, str]] | None
     if service.spec.resources is not None:  # the service's resources replace the profile's
@@ -150,7 +159,7 @@ def render_inference_service(
         volumes.append({"name": mount.volume, "persistentVolumeClaim": {"claimName": mount.claim}})
     container["volumeMounts"] = volume_mounts
 
-    predictor: dict[str, object] = dict(replicas)
+    predictor: dict[str, object] = dict(replica_fields)
     pull_secrets = service.spec.image_pull_secrets or spec.image_pull_secrets
     if pull_secrets:
         predictor["imagePullSecrets"] = [s.to_api() for s in pull_secrets]
@@ -178,5 +187,4 @@ def render_inference_service(
         ObjectKey(KSERVE_API, "InferenceService", namespace, name),
         manifest,
         origin=f"AIMService {namespace}/{service_name}",
-        waits_for=waits_for,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import yaml
 
 from aimsync.api.profile import AIMProfileSpecCommon
+from aimsync.core.naming import profile_configmap_name
+from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.render.labels import SERVICE_LABEL, base_labels, sanitize_label_value
-from aimsync.render.naming import profile_configmap_name
-from aimsync.render.objects import DesiredObject, ObjectKey
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available: 10x faster
 

@@ -1,16 +1,24 @@
 """Render: resolved specs -> the desired Kubernetes objects (DESIGN.md §3; pure).
 
-Per service: the profile ConfigMap, the InferenceService and (with routing) an HTTPRoute;
-per model source of every cache: a PVC and a download Job. An InferenceService whose caches
-are not downloaded yet is held back (gating, DESIGN.md §3.4) unless it already exists.
+Per model source of every cache: a PVC and a download Job; per resolved service: the profile
+ConfigMap, the InferenceService and (with routing) an HTTPRoute. Everything the repository
+derives is rendered, whatever the cluster holds; which of it may be applied now (gating,
+DESIGN.md §3.4) is decided by render/gating.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from aimsync.api import AIMService
+from aimsync.api import AIMKind, AIMService
 from aimsync.api.common import EnvVar
+from aimsync.core.naming import (
+    generate_derived_name,
+    inference_service_name,
+    make_rfc1123_compliant,
+    profile_configmap_name,
+    shared_profile_cache_name,
+)
+from aimsync.core.objects import DesiredObject
+from aimsync.core.path_template import render_path
 from aimsync.render.caches import (
     Artifact,
     ArtifactKey,
@@ -20,43 +28,31 @@ from aimsync.render.caches import (
     render_download_job,
     render_pvc,
 )
-from aimsync.render.http_route import render_http_route, render_path
-from aimsync.render.inference_service import CacheMount, render_inference_service
-from aimsync.render.labels import SOURCE_ANNOTATION, spec_tracking
-from aimsync.render.naming import (
-    generate_derived_name,
-    inference_service_name,
-    make_rfc1123_compliant,
-    profile_configmap_name,
-    shared_profile_cache_name,
+from aimsync.render.desired import (
+    ArtifactPlan,
+    CachePlan,
+    DesiredSet,
+    NamespacedName,
+    ServicePlan,
 )
-from aimsync.render.objects import DesiredObject, DesiredSet, WaitingService
+from aimsync.render.http_route import render_http_route
+from aimsync.render.inference_service import (
+    CacheMount,
+    render_inference_service,
+    replica_bounds,
+)
+from aimsync.render.labels import SOURCE_ANNOTATION, spec_tracking
 from aimsync.render.profile_configmap import render_profile_configmap
-from aimsync.resolve.resolver import Resolution
+from aimsync.resolve.resolver import Chosen, Resolved
 from aimsync.specs import Spec, Specs
-
-NamespacedName = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class CacheState:
-    """What the cluster says about downloads (live), or what to assume (offline)."""
-
-    succeeded_jobs: frozenset[NamespacedName] = field(default_factory=frozenset)
-    existing_inference_services: frozenset[NamespacedName] = field(default_factory=frozenset)
-    assume_ready: bool = False
-
-    def job_done(self, namespace: str, job: str) -> bool:
-        return self.assume_ready or (namespace, job) in self.succeeded_jobs
 
 
 def service_cache_request(
-    service: Spec[AIMService], resolution: Resolution, specs: Specs
+    service: Spec[AIMService], chosen: Chosen, specs: Specs
 ) -> CacheRequest | None:
     """The cache a resolved service needs (reference §4.1), or None without model sources."""
-    spec = resolution.spec
-    ref = resolution.profile
-    if spec is None or ref is None or not spec.model_sources:
+    spec, ref = chosen.spec, chosen.profile
+    if not spec.model_sources:
         return None
     namespace = service.namespace or ""
     mode = service.obj.spec.caching_mode
@@ -71,16 +67,23 @@ def service_cache_request(
         caching = specs.profiles[(namespace, ref.name)].obj.spec.caching
         env = tuple(caching.env or ()) if caching else ()
     storage = service.obj.spec.storage
+    # The service's own headroom when it writes one; the instance's default otherwise.
+    headroom = (
+        storage.pvc_headroom_percent
+        if storage is not None and "pvc_headroom_percent" in storage.model_fields_set
+        else specs.settings.pvc_headroom_percent
+    )
     return CacheRequest(
         namespace=namespace,
         name=name,
         mode=mode,
         origin=service.ref,
+        kind=AIMKind.SERVICE,
         sources=tuple(spec.model_sources),
+        headroom_percent=headroom,
         env=env,
         storage_class=(storage.default_storage_class_name if storage else None)
         or specs.settings.default_storage_class,
-        headroom_percent=storage.pvc_headroom_percent if storage else 10,
     )
 
 
@@ -101,10 +104,11 @@ def spec_cache_requests(specs: Specs) -> list[CacheRequest]:
                 name=name,
                 mode=target.mode,
                 origin=cache.ref,
+                kind=AIMKind.PROFILE_CACHE,
                 sources=tuple(profile_spec.model_sources or ()),
+                headroom_percent=settings.pvc_headroom_percent,
                 env=tuple(target.env or ()),
                 storage_class=target.storage_class_name or settings.default_storage_class,
-                headroom_percent=settings.pvc_headroom_percent,
             )
         )
     for (namespace, name), profile in sorted(specs.profiles.items()):
@@ -116,13 +120,25 @@ def spec_cache_requests(specs: Specs) -> list[CacheRequest]:
                     name=name,
                     mode="Shared",
                     origin=profile.ref,
+                    kind=AIMKind.PROFILE,
                     sources=tuple(profile.obj.spec.model_sources),
+                    headroom_percent=settings.pvc_headroom_percent,
                     env=tuple(caching.env or ()),
                     storage_class=settings.default_storage_class,
-                    headroom_percent=settings.pvc_headroom_percent,
                 )
             )
     return requests
+
+
+def _cache_plan(request: CacheRequest, artifacts: dict[ArtifactKey, Artifact]) -> CachePlan:
+    planned = []
+    for source in request.sources:
+        artifact = artifacts[artifact_key(request, source)]
+        planned.append(ArtifactPlan(
+            artifact.namespace, artifact.name, artifact.pvc_key, artifact.job_key,
+            artifact.model_id,
+        ))
+    return CachePlan(request.namespace, request.name, tuple(planned))
 
 
 def _with_source(obj: DesiredObject, source_file: str) -> DesiredObject:
@@ -135,90 +151,82 @@ def _with_source(obj: DesiredObject, source_file: str) -> DesiredObject:
 
 
 def _render_service(
-    service: Spec[AIMService],
-    resolution: Resolution,
-    artifacts: list[Artifact],
-    cache_state: CacheState,
-    out: DesiredSet,
-) -> None:
+    service: Spec[AIMService], chosen: Chosen, cache: CachePlan | None
+) -> tuple[ServicePlan, list[DesiredObject]]:
     namespace = service.namespace or ""
-    assert resolution.spec is not None and resolution.status is not None
-    assert resolution.profile is not None
     isvc = inference_service_name(service.name, namespace)
-    jobs = tuple(a.job_name for a in artifacts)
-    exists = (namespace, isvc) in cache_state.existing_inference_services
-    pending = tuple(j for j in jobs if not cache_state.job_done(namespace, j))
-    if pending and not exists:
-        out.waiting.append(WaitingService(f"{namespace}/{service.name}", isvc, pending))
-        return
     tracking = spec_tracking("AIMService", service.name)
-    configmap = render_profile_configmap(service.name, namespace, resolution.spec, tracking)
+    configmap = render_profile_configmap(service.name, namespace, chosen.spec, tracking)
     mounts = [
-        CacheMount(make_rfc1123_compliant(a.name.replace(".", "-")), a.pvc_name, a.model_id)
-        for a in artifacts
+        CacheMount(make_rfc1123_compliant(a.name.replace(".", "-")), a.pvc.name, a.model_id)
+        for a in (cache.artifacts if cache else ())
     ]
+    replicas = replica_bounds(service.obj)
     inference = render_inference_service(
         name=isvc,
         service_name=service.name,
         namespace=namespace,
         service=service.obj,
-        profile_name=resolution.profile.name,
-        spec=resolution.spec,
-        status=resolution.status,
+        profile_name=chosen.profile.name,
+        spec=chosen.spec,
+        status=chosen.status,
         configmap=profile_configmap_name(service.name),
         mounts=mounts,
         extra_labels=tracking,
-        waits_for=jobs,
+        replicas=replicas,
     )
     objects = [configmap, inference]
+    routing = service.obj.spec.routing
     route = render_http_route(
         service.obj,
         namespace,
         isvc,
-        render_path(
-            service.obj.spec.routing.path_template if service.obj.spec.routing else None,
-            service.obj.to_api(),
-        ),
+        render_path(routing.path_template if routing else None, service.obj.to_api()),
         tracking,
     )
     if route is not None:
         objects.append(route)
-    out.objects.extend(_with_source(o, service.source.file) for o in objects)
+    plan = ServicePlan(
+        service=(namespace, service.name),
+        inference_service=inference.key,
+        route=route.key if route is not None else None,
+        cache=cache,
+        replicas=replicas,
+        objects=tuple(o.key for o in objects),
+    )
+    return plan, [_with_source(o, service.source.file) for o in objects]
 
 
-def render(
-    specs: Specs, resolutions: list[Resolution], cache_state: CacheState | None = None
-) -> DesiredSet:
-    cache_state = cache_state or CacheState()
-    out = DesiredSet()
+def render(specs: Specs, resolved: Resolved) -> DesiredSet:
+    """Everything the repository derives, in the namespaces this instance owns."""
     owned = specs.settings.owns_namespace
     requests = [r for r in spec_cache_requests(specs) if owned(r.namespace)]
+    chosen: dict[NamespacedName, Chosen] = {}
     service_requests: dict[NamespacedName, CacheRequest] = {}
-    for resolution in resolutions:
-        service = specs.services[resolution.service]
-        if not owned(resolution.service[0]) or not resolution.resolved:
+    for resolution in resolved.resolutions:
+        picked = resolution.chosen
+        if picked is None or not owned(resolution.service[0]):
             continue
-        request = service_cache_request(service, resolution, specs)
+        chosen[resolution.service] = picked
+        request = service_cache_request(specs.services[resolution.service], picked, specs)
         if request is not None:
             service_requests[resolution.service] = request
-            requests.append(request)
-    artifacts = plan_artifacts(requests, specs.settings)
+    artifacts = plan_artifacts(requests + list(service_requests.values()), specs.settings)
+    objects: list[DesiredObject] = []
     for artifact in artifacts.values():
-        out.objects.append(render_pvc(artifact))
-        out.objects.append(render_download_job(artifact, specs.settings))
-    for resolution in resolutions:
-        if not owned(resolution.service[0]) or not resolution.resolved:
-            continue
-        request = service_requests.get(resolution.service)
-        keys: list[ArtifactKey] = (
-            [artifact_key(request, source) for source in request.sources] if request else []
+        objects.append(render_pvc(artifact))
+        objects.append(render_download_job(artifact, specs.settings))
+    caches = {
+        (r.namespace, r.name): _cache_plan(r, artifacts)
+        for r in requests
+        if r.kind is AIMKind.PROFILE_CACHE
+    }
+    services: dict[NamespacedName, ServicePlan] = {}
+    for key, picked in chosen.items():
+        request = service_requests.get(key)
+        plan, service_objects = _render_service(
+            specs.services[key], picked, _cache_plan(request, artifacts) if request else None
         )
-        _render_service(
-            specs.services[resolution.service],
-            resolution,
-            [artifacts[k] for k in keys],
-            cache_state,
-            out,
-        )
-    out.objects.sort(key=lambda o: o.key.sort_key)
-    return out
+        services[key] = plan
+        objects += service_objects
+    return DesiredSet(tuple(sorted(objects, key=lambda o: o.key.sort_key)), services, caches)

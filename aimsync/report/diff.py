@@ -10,6 +10,7 @@ from aimsync.plan.compare import json_patch
 from aimsync.plan.summary import AimSummary
 from aimsync.report.manifests import to_yaml
 from aimsync.report.masking import mask_pair
+from aimsync.report.table import columns
 
 MARKDOWN_BUDGET = 60_000  # GitHub comments hold 65,536 characters
 
@@ -83,10 +84,7 @@ def format_table(changes: ChangeSet, summary: AimSummary | None) -> str:
              wait_to(change), change.reason]
         )
     if len(rows) > 1:
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                  for r in rows]
-        lines.append("")
+        lines += [*columns(rows), ""]
     lines.append(_counts(changes) if changes.has_changes else f"no changes ({_counts(changes)})")
     return "\n".join(lines) + "\n"
 

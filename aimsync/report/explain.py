@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
+from aimsync.api.selector import DEFAULT_FLOOR
 from aimsync.api.service import AIMService
+from aimsync.report.table import columns
 from aimsync.resolve.ranking import TIER_NAMES
 from aimsync.resolve.resolver import Resolution
-from aimsync.resolve.selector import DEFAULT_FLOOR
-
-
-def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
 
 
 def _selector_text(service: AIMService) -> str:
@@ -38,7 +31,7 @@ def explain_text(service: AIMService, resolution: Resolution, facts_known: bool)
                 [verdict.ref.name, verdict.ref.scope, "kept" if verdict.kept else "dropped",
                  "" if verdict.kept else verdict.reason]
             )
-        lines += [*_table(rows), ""]
+        lines += [*columns(rows, indent="  "), ""]
     if resolution.ranking:
         lines.append(
             "Ranking (namespace beats cluster; then " + ", ".join(TIER_NAMES) + "; then the "
@@ -55,7 +48,7 @@ def explain_text(service: AIMService, resolution: Resolution, facts_known: bool)
                 f"{spec.accelerator_model or spec.accelerator_type}",
                 spec.metric or "-", spec.precision or "-", ranked.version or "-",
             ])
-        lines += [*_table(rows), ""]
+        lines += [*columns(rows, indent="  "), ""]
     if resolution.profile is None:
         lines.append(f"No profile: {resolution.reason}: {resolution.message}")
         return "\n".join(lines) + "\n"

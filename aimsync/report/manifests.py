@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from aimsync.render.objects import DesiredObject
+from aimsync.core.objects import DesiredObject
 
 _Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: faster
 

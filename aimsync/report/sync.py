@@ -2,62 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from aimsync.plan.changes import Action
 from aimsync.report.diff import wait_to
-from aimsync.sync.engine import SyncReport
+from aimsync.report.table import columns
+from aimsync.resolve.resolver import Resolution
+from aimsync.sync.report import SyncReport
 
 
-def sync_json(report: SyncReport, stats: dict[str, int]) -> dict[str, object]:
+def _not_deployed(resolutions: Iterable[Resolution]) -> list[Resolution]:
+    return [r for r in resolutions if not r.resolved]
+
+
+def sync_json(
+    report: SyncReport, resolutions: Iterable[Resolution], stats: Mapping[str, int]
+) -> dict[str, object]:
     """The run as data (for a CronJob's log collector or a CI step)."""
-    results = {str(o.key): o for o in report.outcomes}
     return {
         "result": "Succeeded" if report.ok else "Failed",
         "changes": [
             {
                 "apiVersion": c.key.api_version, "kind": c.key.kind,
                 "namespace": c.key.namespace, "name": c.key.name, "op": c.action.value,
-                "result": results[str(c.key)].action if str(c.key) in results else None,
+                "result": result.value if (result := report.result_of(c.key)) else None,
                 "reason": c.reason,
             }
             for c in report.changes.changes
         ],
         "waiting": [
-            {"service": w.service, "inferenceService": w.inference_service, "jobs": list(w.jobs)}
+            {"service": w.service_ref, "inferenceService": w.inference_service.name,
+             "jobs": [job.name for job in w.jobs]}
             for w in report.waiting
         ],
         "notDeployed": [
             {"service": f"{r.service[0]}/{r.service[1]}", "reason": r.reason,
              "message": r.message}
-            for r in report.resolutions if not r.resolved
+            for r in _not_deployed(resolutions)
         ],
-        "deferred": list(report.notes),
-        "failures": [{"object": obj, "message": message} for obj, message in report.failures],
-        "requests": stats,
+        "deferred": [f"{o.key}: {o.message}" for o in report.deferred],
+        "failures": [
+            {"object": str(f.key), "cause": f.cause.value, "message": f.message}
+            for f in report.failures
+        ],
+        "requests": dict(stats),
         "objectsWritten": report.object_writes,
     }
 
 
-def format_sync(report: SyncReport, stats: dict[str, int], *, verbose: bool = False) -> str:
-    results = {str(o.key): o.action for o in report.outcomes}
+def format_sync(
+    report: SyncReport, resolutions: Iterable[Resolution], stats: Mapping[str, int], *,
+    verbose: bool = False,
+) -> str:
     rows = [["NAMESPACE", "NAME", "KIND", "OP", "RESULT", "WAIT TO", "REASON"]]
     for change in report.changes.changes:
         if change.action is Action.UNCHANGED and not verbose:
             continue
+        result = report.result_of(change.key)
         rows.append([
             change.key.namespace,
             change.key.name,
             change.key.kind,
             change.action.value,
-            results.get(str(change.key), "-" if change.action is not Action.UNCHANGED else "noop"),
+            result.value if result else ("-" if change.action is not Action.UNCHANGED
+                                         else "noop"),
             wait_to(change),
             change.reason,
         ])
     lines: list[str] = []
     if len(rows) > 1:
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                  for r in rows]
-        lines.append("")
+        lines += [*columns(rows), ""]
     counts = report.changes
     lines.append(
         f"Op: {counts.count(Action.CREATE)} create, {counts.count(Action.UPDATE)} update, "
@@ -66,21 +80,21 @@ def format_sync(report: SyncReport, stats: dict[str, int], *, verbose: bool = Fa
     )
     for waiting in report.waiting:
         lines.append(
-            f"Waiting: AIMService {waiting.service}: InferenceService "
-            f"{waiting.inference_service} is created once {len(waiting.jobs)} download Job(s) "
-            "succeed (a later run, or --wait)"
+            f"Waiting: AIMService {waiting.service_ref}: InferenceService "
+            f"{waiting.inference_service.name} is created once {len(waiting.jobs)} download "
+            "Job(s) succeed (a later run, or --wait)"
         )
-    for resolution in report.resolutions:
-        if not resolution.resolved:
-            namespace, name = resolution.service
-            lines.append(
-                f"Not deployed: AIMService {namespace}/{name}: {resolution.reason}: "
-                f"{resolution.message}"
-            )
-    lines += [f"Deferred: {note}" for note in report.notes]
-    if report.failures:
-        lines.append(f"Failed ({len(report.failures)}):")
-        lines += [f"  {obj}: {message}" for obj, message in report.failures]
+    for resolution in _not_deployed(resolutions):
+        namespace, name = resolution.service
+        lines.append(
+            f"Not deployed: AIMService {namespace}/{name}: {resolution.reason}: "
+            f"{resolution.message}"
+        )
+    lines += [f"Deferred: {o.key}: {o.message}" for o in report.deferred]
+    failures = report.failures
+    if failures:
+        lines.append(f"Failed ({len(failures)}):")
+        lines += [f"  {failure}" for failure in failures]
     lines.append(
         f"API requests: {stats['total']} (reads {stats['reads']}, dry-runs {stats['dryRuns']}, "
         f"writes {stats['writes']}, retries {stats['retries']}); objects written: "

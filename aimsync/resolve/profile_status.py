@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from aimsync.api.profile import AIMProfileSpecCommon
-from aimsync.api.quantity import GIB, format_bytes, format_cpu, parse_quantity
-from aimsync.resolve.facts import ClusterFacts, Node
+from aimsync.core.facts import ClusterFacts, Node
+from aimsync.core.quantity import GIB, format_bytes, format_cpu, parse_quantity
 
 NODE_LABEL_PREFIX = "feature.node.kubernetes.io/aim-accelerator"
 AMD_GPU = "amd.com/gpu"

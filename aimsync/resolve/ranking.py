@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from aimsync.api.profile import AIMProfileSpecCommon
-from aimsync.resolve.selector import type_rank
+from aimsync.api.selector import type_rank
 
 ACCELERATOR_PREFERENCE = ["mi325x", "mi300x", "mi250x", "mi210", "r9700", "w7900"]
 METRIC_PREFERENCE = ["latency", "throughput"]

@@ -7,11 +7,14 @@ with the best status. Every decision is recorded so that `aimsync explain` can s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
-from aimsync.resolve.facts import ClusterFacts
+from aimsync.api.selector import DEFAULT_FLOOR, match_selector
+from aimsync.core.facts import ClusterFacts
+from aimsync.load.status_tree import ProfileBinding
 from aimsync.resolve.overrides import apply_overrides
 from aimsync.resolve.profile_status import (
     ProfileStatus,
@@ -25,7 +28,6 @@ from aimsync.resolve.ranking import (
     pick_best_status,
     rank,
 )
-from aimsync.resolve.selector import DEFAULT_FLOOR, match_selector
 from aimsync.specs import NamespacedKey, Spec, Specs
 
 NAMESPACE = "Namespace"
@@ -56,6 +58,15 @@ class CandidateVerdict:
 
 
 @dataclass(frozen=True)
+class Chosen:
+    """The profile a resolved service runs: which one, its effective spec, its status."""
+
+    profile: ProfileRef
+    spec: AIMProfileSpecCommon
+    status: ProfileStatus
+
+
+@dataclass(frozen=True)
 class Resolution:
     """The outcome for one service: a profile, or the operator's reason why not."""
 
@@ -76,43 +87,55 @@ class Resolution:
     def resolved(self) -> bool:
         return self.reason == "ProfileResolved"
 
+    @property
+    def chosen(self) -> Chosen | None:
+        """The profile to deploy; None unless resolved."""
+        if not self.resolved or self.profile is None or self.spec is None or self.status is None:
+            return None
+        return Chosen(self.profile, self.spec, self.status)
 
-@dataclass
+
+AimIndex = dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]]
+
+
+@dataclass(frozen=True)
 class ProfileStatuses:
-    """Status of every profile of the repository under the given facts (computed once)."""
+    """Status of every profile of the repository under the given facts (computed once), and
+    the profiles by aimId (namespace profiles, sorted, before cluster profiles), as the
+    operator's field index on .spec.aimId."""
 
     facts: ClusterFacts
     by_ref: dict[ProfileRef, ProfileStatus] = field(default_factory=dict)
-
-    _aim_index: dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]] | None = None
-
-    def by_aim_id(self, specs: Specs) -> dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]]:
-        """Profiles by aimId: namespace profiles (sorted) first, then cluster profiles."""
-        if self._aim_index is None:
-            index: dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]] = {}
-            for (namespace, name), profile in sorted(specs.profiles.items()):
-                index.setdefault(profile.obj.spec.aim_id or "", []).append(
-                    (ProfileRef(name, NAMESPACE, namespace), profile.obj.spec)
-                )
-            for name, cluster in sorted(specs.cluster_profiles.items()):
-                index.setdefault(cluster.obj.spec.aim_id or "", []).append(
-                    (ProfileRef(name, CLUSTER, None), cluster.obj.spec)
-                )
-            self._aim_index = index
-        return self._aim_index
+    by_aim_id: AimIndex = field(default_factory=dict)
 
     @staticmethod
     def compute(specs: Specs, facts: ClusterFacts) -> ProfileStatuses:
-        statuses = ProfileStatuses(facts)
-        for name, cluster in specs.cluster_profiles.items():
-            statuses.by_ref[ProfileRef(name, CLUSTER, None)] = compute_profile_status(
-                cluster.obj.spec, facts
-            )
-        for (namespace, name), profile in specs.profiles.items():
-            statuses.by_ref[ProfileRef(name, NAMESPACE, namespace)] = compute_profile_status(
-                profile.obj.spec, facts
-            )
-        return statuses
+        by_ref: dict[ProfileRef, ProfileStatus] = {}
+        index: AimIndex = {}
+        for (namespace, name), profile in sorted(specs.profiles.items()):
+            ref = ProfileRef(name, NAMESPACE, namespace)
+            by_ref[ref] = compute_profile_status(profile.obj.spec, facts)
+            index.setdefault(profile.obj.spec.aim_id or "", []).append((ref, profile.obj.spec))
+        for name, cluster in sorted(specs.cluster_profiles.items()):
+            ref = ProfileRef(name, CLUSTER, None)
+            by_ref[ref] = compute_profile_status(cluster.obj.spec, facts)
+            index.setdefault(cluster.obj.spec.aim_id or "", []).append((ref, cluster.obj.spec))
+        return ProfileStatuses(facts, by_ref, index)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What resolve hands on: every profile's status and every service's resolution."""
+
+    statuses: ProfileStatuses
+    resolutions: tuple[Resolution, ...]
+    _by_service: dict[NamespacedKey, Resolution] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_service", {r.service: r for r in self.resolutions})
+
+    def of(self, service: NamespacedKey) -> Resolution:
+        return self._by_service[service]
 
 
 def _service_resources_fit(
@@ -167,7 +190,10 @@ def _result(
 
 
 def resolve_service(
-    service: Spec[AIMService], specs: Specs, statuses: ProfileStatuses
+    service: Spec[AIMService],
+    specs: Specs,
+    statuses: ProfileStatuses,
+    previous: ProfileBinding | None = None,
 ) -> Resolution:
     namespace = service.namespace or ""
     config = service.obj.spec.profile
@@ -185,18 +211,21 @@ def resolve_service(
             service, None, None, statuses, "name", reason="ProfileNotFound",
             message=f"no AIMProfile or AIMClusterProfile named {config.name!r}",
         )
-    return _resolve_by_selector(service, specs, statuses)
+    return _resolve_by_selector(service, specs, statuses, previous)
 
 
 def _resolve_by_selector(
-    service: Spec[AIMService], specs: Specs, statuses: ProfileStatuses
+    service: Spec[AIMService],
+    specs: Specs,
+    statuses: ProfileStatuses,
+    previous: ProfileBinding | None,
 ) -> Resolution:
     namespace = service.namespace or ""
     selector = service.obj.spec.profile.selector  # type: ignore[union-attr]
     assert selector is not None
     # Like the operator's field index on .spec.aimId, only profiles of the selector's aimId
     # are candidates at all (validation makes every selector name an aimId).
-    index = statuses.by_aim_id(specs)
+    index = statuses.by_aim_id
     pool = [
         (ref, spec)
         for ref, spec in index.get(selector.aim_id or "", [])
@@ -227,15 +256,13 @@ def _resolve_by_selector(
             service, None, None, statuses, "selector", reason="ProfileNotFound",
             message=message, candidates=tuple(verdicts),
         )
-    previous = specs.previous_profiles.get((namespace, service.name))
     annotations = service.obj.metadata.annotations or {}
     if previous is not None and not annotations.get(FORCE_REBIND):
         # Sticky binding (reference §2.5): the profile bound last time is kept while it still
         # passes the selector; annotate the service with aim.eai.amd.com/force-rebind to rank
         # again.
-        name, scope = previous
         for ref, spec in kept:
-            if ref.name == name and ref.scope == scope:
+            if ref.name == previous.name and ref.scope == previous.scope:
                 return _result(
                     service, ref, spec, statuses, "selector", candidates=tuple(verdicts),
                     sticky=True,
@@ -272,9 +299,15 @@ def _resolve_by_selector(
     )
 
 
-def resolve_all(specs: Specs, facts: ClusterFacts) -> tuple[ProfileStatuses, list[Resolution]]:
+def resolve_all(
+    specs: Specs,
+    facts: ClusterFacts,
+    bindings: Mapping[NamespacedKey, ProfileBinding] | None = None,
+) -> Resolved:
+    """Every service's profile. `bindings`: the profiles the last run bound (status/)."""
     statuses = ProfileStatuses.compute(specs, facts)
-    return statuses, [
-        resolve_service(service, specs, statuses)
-        for _, service in sorted(specs.services.items())
-    ]
+    bindings = bindings or {}
+    return Resolved(statuses, tuple(
+        resolve_service(service, specs, statuses, bindings.get(key))
+        for key, service in sorted(specs.services.items())
+    ))

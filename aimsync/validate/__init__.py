@@ -10,15 +10,15 @@ from typing import Any
 
 from aimsync.api import KIND_MODELS, AIMKind
 from aimsync.api.metadata import SERVER_SET_METADATA
+from aimsync.api.validation import validate_model
+from aimsync.core.fields import format_field_path
 from aimsync.findings import Finding, Findings
 from aimsync.load.repository import LoadedRepository, SourceDocument
-from aimsync.load.status_tree import previous_statuses
 from aimsync.settings import Settings
-from aimsync.specs import Spec, Specs, format_field_path
+from aimsync.specs import Spec, Specs
 from aimsync.validate.identity import IdentifiedDocument, identify
 from aimsync.validate.references import check_references
 from aimsync.validate.rules import document_rules
-from aimsync.validate.schema import validate_model
 
 
 @dataclass
@@ -146,11 +146,4 @@ def validate_documents(
 
 
 def validate_repository(loaded: LoadedRepository) -> ValidationResult:
-    result = validate_documents(loaded.documents, loaded.settings, loaded.findings)
-    for (kind, namespace, name), status in previous_statuses(loaded.status_texts).items():
-        bound = status.get("resolvedProfile")
-        if kind == "AIMService" and namespace and isinstance(bound, dict):
-            profile, scope = bound.get("name"), bound.get("scope")
-            if isinstance(profile, str) and scope in ("Namespace", "Cluster"):
-                result.specs.previous_profiles[(namespace, name)] = (profile, scope)
-    return result
+    return validate_documents(loaded.documents, loaded.settings, loaded.findings)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from aimsync.api.kinds import AIM_API_VERSION, AIM_GROUP, AIMKind
+from aimsync.api.validation import describe_value, suggest
 from aimsync.findings import Findings
 from aimsync.load.repository import SourceDocument
 from aimsync.specs import SpecSource
-from aimsync.validate.schema import describe_value, suggest
 
 SUPPORTED_KINDS = [k.value for k in AIMKind]
 # AIM kinds that exist in the operator but that aimsync does not read, with what to use.

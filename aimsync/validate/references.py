@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
+from aimsync.api.selector import DEFAULT_FLOOR, match_selector
+from aimsync.api.validation import suggest
+from aimsync.core.naming import inference_service_name
+from aimsync.core.path_template import PathTemplateError, render_path
 from aimsync.findings import Findings
-from aimsync.render.http_route import PathTemplateError, render_path
-from aimsync.render.naming import inference_service_name
-from aimsync.resolve.selector import DEFAULT_FLOOR, match_selector
 from aimsync.specs import Spec, Specs
-from aimsync.validate.schema import suggest
 
 
 def _find_profile(

@@ -18,8 +18,8 @@ from aimsync.api.metadata import (
     check_label_value,
     check_qualified_key,
 )
+from aimsync.core.fields import FieldPath
 from aimsync.findings import Severity
-from aimsync.load.yaml_reader import FieldPath
 from aimsync.settings import Settings
 
 # Gateway API Duration (GEP-2257), as in the HTTPRoute CRD.

@@ -7,14 +7,14 @@ and core schemas: zero schema rejections for repo-layout and for a generated rep
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from kubernetes import client
 
-from aimsync.pipeline import render_repository
-from aimsync.render.objects import DesiredObject
-from aimsync.render.render import CacheState
+from aimsync.core.objects import DesiredObject
+from aimsync.pipeline import facts_from_file, render_repository
 from tests.cluster import KubeApiError
 from tests.cluster import request as kube_request
 
@@ -55,7 +55,7 @@ def _dry_run_apply(api_client: client.ApiClient, obj: DesiredObject, namespace: 
 
 
 def _rejections(
-    api_client: client.ApiClient, objects: list[DesiredObject], namespace: str
+    api_client: client.ApiClient, objects: Sequence[DesiredObject], namespace: str
 ) -> list[str]:
     problems = []
     for obj in objects:
@@ -67,13 +67,8 @@ def _rejections(
 
 
 def test_repo_layout_objects_are_accepted(api_client: client.ApiClient, namespace: str) -> None:
-    outcome = render_repository(
-        ROOT / "repo-layout",
-        facts_file=ROOT / "tests/fixtures/nodes.yaml",
-        cache_state=CacheState(assume_ready=True),
-    )
-    assert outcome.ok and outcome.desired is not None
-    objects = outcome.desired.sorted_objects()
+    facts = facts_from_file(ROOT / "tests/fixtures/nodes.yaml")
+    objects = render_repository(ROOT / "repo-layout", facts=facts).desired.objects
     assert {o.key.kind for o in objects} == set(PLURALS)
     assert _rejections(api_client, objects, namespace) == []
 
@@ -85,8 +80,6 @@ def test_generated_repository_of_200_services_is_accepted(
     from generate import generate  # the benchmark generator: 200 services, 60 profiles
 
     generate(tmp_path, 200, 60)
-    outcome = render_repository(tmp_path, cache_state=CacheState(assume_ready=True))
-    assert outcome.ok and outcome.desired is not None
-    objects = outcome.desired.sorted_objects()
+    objects = render_repository(tmp_path).desired.objects
     assert sum(o.key.kind == "InferenceService" for o in objects) == 200
     assert _rejections(api_client, objects, namespace) == []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.plan.changes import Action
 from aimsync.plan.compare import compare_sets
-from aimsync.render.objects import DesiredObject, ObjectKey
 from aimsync.report.diff import format_markdown
 from aimsync.report.masking import mask, mask_pair
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aimsync.render.naming import (
+from aimsync.core.naming import (
     artifact_name,
     generate_derived_name,
     http_route_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aimsync.api.profile import AIMClusterProfileSpec
-from aimsync.resolve.facts import ClusterFacts, Node
+from aimsync.core.facts import ClusterFacts, Node
 from aimsync.resolve.profile_status import (
     compute_profile_status,
     hardware_summary,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aimsync.render.http_route import PathTemplateError, render_path
+from aimsync.core.facts import ClusterFacts
+from aimsync.core.objects import DesiredObject
+from aimsync.core.path_template import PathTemplateError, render_path
+from aimsync.render.desired import DesiredSet
+from aimsync.render.gating import CacheState, Gated, gate
 from aimsync.render.inference_service import image_pull_policy
-from aimsync.render.objects import DesiredObject, DesiredSet
 from aimsync.render.profile_configmap import profile_document, profile_file_stem
-from aimsync.render.render import CacheState, render
-from aimsync.resolve.facts import ClusterFacts
+from aimsync.render.render import render
 from aimsync.resolve.resolver import resolve_all
 from aimsync.settings import Settings
 from aimsync.specs import Specs
@@ -18,22 +20,26 @@ from tests.factories import gpu_profile, make_specs
 NS = "ml-team"
 
 
-def rendered(
-    specs: Specs, cache_state: CacheState | None = None, settings: Settings | None = None
-) -> DesiredSet:
+def derived(specs: Specs, settings: Settings | None = None) -> DesiredSet:
     if settings is not None:
         specs.settings = settings
-    _, resolutions = resolve_all(specs, ClusterFacts.unknown())
-    return render(specs, resolutions, cache_state or CacheState(assume_ready=True))
+    return render(specs, resolve_all(specs, ClusterFacts.unknown()))
 
 
-def one(desired: DesiredSet, kind: str) -> dict[str, Any]:
+def rendered(
+    specs: Specs, cache_state: CacheState | None = None, settings: Settings | None = None
+) -> Gated:
+    """What may be applied: every download done unless `cache_state` says otherwise."""
+    return gate(derived(specs, settings), cache_state or CacheState(assume_ready=True))
+
+
+def one(desired: DesiredSet | Gated, kind: str) -> dict[str, Any]:
     found = [o for o in desired.objects if o.key.kind == kind]
     assert len(found) == 1, [str(o.key) for o in desired.objects]
     return found[0].manifest
 
 
-def container(desired: DesiredSet) -> dict[str, Any]:
+def container(desired: DesiredSet | Gated) -> dict[str, Any]:
     isvc = one(desired, "InferenceService")
     return isvc["spec"]["predictor"]["containers"][0]  # type: ignore[no-any-return]
 
@@ -129,9 +135,9 @@ def test_dedicated_caches_get_their_own_pvc() -> None:
 def test_inference_service_waits_for_its_downloads() -> None:
     desired = rendered(chat(), CacheState())
     assert [o.key.kind for o in desired.objects] == ["PersistentVolumeClaim", "Job"]
-    assert desired.waiting[0].service == f"{NS}/qwen-chat"
+    assert desired.waiting[0].service == (NS, "qwen-chat")
     job = desired.waiting[0].jobs[0]
-    done = rendered(chat(), CacheState(succeeded_jobs=frozenset({(NS, job)})))
+    done = rendered(chat(), CacheState(succeeded_jobs=frozenset({(NS, job.name)})))
     assert not done.waiting and any(o.key.kind == "InferenceService" for o in done.objects)
 
 
@@ -241,7 +247,7 @@ def test_namespaces_not_owned_are_not_rendered() -> None:
 
 
 def test_rendering_is_deterministic() -> None:
-    def keys(d: DesiredSet) -> list[tuple[str, dict[str, object]]]:
+    def keys(d: Gated) -> list[tuple[str, dict[str, object]]]:
         return [(str(o.key), o.manifest) for o in d.objects]
 
     assert keys(rendered(chat())) == keys(rendered(chat()))
@@ -252,6 +258,6 @@ def test_profile_caching_and_profile_cache_specs_create_caches() -> None:
         namespaced={(NS, "local"): gpu_profile(caching={"enabled": True})},
     )
     desired = rendered(specs)
-    objects: list[DesiredObject] = desired.objects
+    objects: tuple[DesiredObject, ...] = desired.objects
     assert [o.key.kind for o in objects] == ["PersistentVolumeClaim", "Job"]
     assert objects[0].manifest["metadata"]["annotations"] == {"aimsync.io/caches": f"{NS}/local"}

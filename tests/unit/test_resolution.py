@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from aimsync.resolve.facts import ClusterFacts, Node
+from aimsync.api.selector import partitioning_matches
+from aimsync.core.facts import ClusterFacts, Node
+from aimsync.load.status_tree import ProfileBinding
 from aimsync.resolve.resolver import Resolution, resolve_all
-from aimsync.resolve.selector import partitioning_matches
 from tests.factories import gpu_profile, make_specs, mi300x_node
 
 NS = "team"
@@ -27,7 +28,7 @@ def resolve(
         namespaced={(NS, n): s for n, s in (namespaced or {}).items()},
         services={(NS, "chat"): service or BY_SELECTOR},
     )
-    _, resolutions = resolve_all(specs, facts or ClusterFacts.unknown())
+    resolutions = resolve_all(specs, facts or ClusterFacts.unknown()).resolutions
     return resolutions[0]
 
 
@@ -237,9 +238,8 @@ def sticky(previous: tuple[str, str], annotations: dict[str, str] | None = None)
             chat.kind, chat.name, chat.namespace, chat.source,
             chat.obj.model_copy(update={"metadata": metadata}),
         )
-    specs.previous_profiles[(NS, "chat")] = previous
-    _, resolutions = resolve_all(specs, ClusterFacts.unknown())
-    return resolutions[0]
+    bindings = {(NS, "chat"): ProfileBinding(*previous)}
+    return resolve_all(specs, ClusterFacts.unknown(), bindings).resolutions[0]
 
 
 def test_the_profile_bound_last_time_is_kept_while_it_matches() -> None:
@@ -277,7 +277,5 @@ def test_bindings_are_read_from_the_status_folder(tmp_path: Path) -> None:
         ),
         "status/namespaces/team/services/chat.yaml": status,
     })
-    outcome = render_repository(tmp_path)
-    assert outcome.resolutions is not None
-    (result,) = outcome.resolutions
+    (result,) = render_repository(tmp_path).resolved.resolutions
     assert result.sticky and result.profile and result.profile.name == "qwen"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import yaml
+
 from aimsync.commit.status_files import (
     RunRecord,
-    previous_statuses,
     readme_text,
     status_documents,
     status_path,
     summary_text,
 )
+from aimsync.load.status_tree import read_status_tree
 from aimsync.observe.conditions import Health, with_times, worst
 from aimsync.observe.observe import StatusReport
 
@@ -37,9 +42,12 @@ def test_the_same_state_gives_the_same_bytes() -> None:
     assert "aimsync.io/revision: abc" in text
 
 
-def test_previous_statuses_are_read_back() -> None:
-    files = status_documents([report()], "abc")
-    assert previous_statuses(files)[("AIMService", "team", "chat")]["status"] == "Running"
+def test_statuses_written_are_read_back(tmp_path: Path) -> None:
+    for relative, text in status_documents([report()], "abc").items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    statuses = read_status_tree(tmp_path).statuses()
+    assert statuses[("AIMService", "team", "chat")]["status"] == "Running"
 
 
 def test_condition_keeps_its_time_while_its_status_holds() -> None:
@@ -60,9 +68,12 @@ def record(revision: str = "abc", result: str = "Succeeded") -> RunRecord:
     return RunRecord(revision, "2026-01-01T00:00:00Z", 1.0, result, {"created": 1})
 
 
+def parsed(text: str | None) -> dict[str, Any]:
+    return yaml.safe_load(text) if text else {}
+
+
 def test_a_run_that_changed_nothing_keeps_the_summary() -> None:
-    first = summary_text(record(), None, changed=True)
-    assert first is not None
+    first = parsed(summary_text(record(), {}, changed=True))
     assert summary_text(record(), first, changed=False) is None
     assert summary_text(record(revision="def"), first, changed=False) is not None
     assert summary_text(record(result="Failed"), first, changed=False) is not None
@@ -71,7 +82,7 @@ def test_a_run_that_changed_nothing_keeps_the_summary() -> None:
 def test_the_summary_keeps_the_last_five_runs() -> None:
     text = None
     for number in range(8):
-        text = summary_text(record(revision=f"r{number}"), text, changed=True)
+        text = summary_text(record(revision=f"r{number}"), parsed(text), changed=True)
     assert text is not None
     assert text.count("- revision:") == 5
     assert "revision: r7" in text.splitlines()[1]

@@ -1,15 +1,12 @@
-"""The pure planning decisions: proven unchanged, dry-run drift, conflicts, prune guards."""
+"""Is an object unchanged (pure): the managedFields proof, the dry-run comparison, and which
+conflicts are drift to take back."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aimsync.plan.changes import Action
 from aimsync.plan.conflicts import conflict_owners, reclaimable
-from aimsync.plan.live import differs, proven_unchanged
-from aimsync.render.objects import DesiredObject, ObjectKey
-from aimsync.sync.live_state import LiveState
-from aimsync.sync.planner import PruneGuards, prune_changes
+from aimsync.plan.unchanged import differs, proven_unchanged
 
 DESIRED: dict[str, Any] = {
     "apiVersion": "v1",
@@ -96,44 +93,3 @@ def test_conflicts_with_another_applier_are_not_taken() -> None:
     )
     owners = conflict_owners([(".data.k", 'conflict with "kubectl" using v1')], obj)
     assert not reclaimable(owners, ["kubectl"])
-
-
-def member(kind: str, name: str, **labels: str) -> tuple[ObjectKey, dict[str, Any]]:
-    api = "batch/v1" if kind == "Job" else "v1"
-    key = ObjectKey(api, kind, "ns", name)
-    return key, {"apiVersion": api, "kind": kind,
-                 "metadata": {"name": name, "namespace": "ns", "labels": labels}}
-
-
-def test_prune_guards() -> None:
-    state = LiveState(dict([
-        member("PersistentVolumeClaim", "shared", **{"aimsync.io/cache-mode": "Shared"}),
-        member("PersistentVolumeClaim", "dedicated", **{"aimsync.io/cache-mode": "Dedicated"}),
-        member("Job", "old"),
-    ]))
-    kept = DesiredObject(ObjectKey("v1", "ConfigMap", "ns", "keep"), DESIRED, origin="t")
-    changes = {c.key.name: c for c in prune_changes([kept], state, PruneGuards(prune=True))}
-    assert changes["shared"].action is Action.SKIP
-    assert changes["dedicated"].action is Action.DELETE
-    assert changes["old"].action is Action.DELETE
-    assert [c.key.kind for c in prune_changes([kept], state, PruneGuards(prune=True))] == [
-        "Job", "PersistentVolumeClaim", "PersistentVolumeClaim"
-    ]  # reverse apply order
-    empty = prune_changes([], state, PruneGuards(prune=True))
-    assert all(c.action is Action.SKIP and "render is empty" in c.reason for c in empty)
-    everything = prune_changes(
-        [], state, PruneGuards(prune=True, allow_empty=True, shared_caches=True)
-    )
-    assert all(c.action is Action.DELETE for c in everything)
-
-
-def test_objects_of_a_service_still_in_the_repository_are_not_pruned() -> None:
-    labels = {"aimsync.io/spec-kind": "AIMService", "aimsync.io/spec-name": "chat"}
-    key = ObjectKey("serving.kserve.io/v1beta1", "InferenceService", "ns", "chat-1")
-    state = LiveState({key: {"metadata": {"name": "chat-1", "namespace": "ns", "labels": labels}}})
-    kept = DesiredObject(ObjectKey("v1", "ConfigMap", "ns", "other"), DESIRED, origin="t")
-    guards = PruneGuards(prune=True, services=frozenset({("ns", "chat")}))
-    (change,) = prune_changes([kept], state, guards)
-    assert change.action is Action.SKIP and "still in the repository" in change.reason
-    (gone,) = prune_changes([kept], state, PruneGuards(prune=True))
-    assert gone.action is Action.DELETE

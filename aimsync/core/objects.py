@@ -1,12 +1,13 @@
-"""The desired set: every Kubernetes object a run wants, in apply order.
+"""The objects every stage talks about: a Kubernetes object's identity, its apply stage, and
+a desired object (the manifest a run wants, with the spec it comes from).
 
-Plain data: each object is its manifest (a dict) plus what later stages need to know about it
-(its apply stage, the spec it comes from, the caches it waits for).
+Plain data: each desired object is its manifest (a dict) plus what later stages need to know
+about it (its apply stage, the spec it comes from, the download Jobs it waits for).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -39,6 +40,12 @@ class ObjectKey:
         return f"{self.kind} {self.namespace}/{self.name}"
 
     @property
+    def group_kind(self) -> str:
+        """`Kind.group`, or `Kind` for the core group (the ApplySet notation)."""
+        group = self.api_version.rpartition("/")[0]
+        return f"{self.kind}.{group}" if group else self.kind
+
+    @property
     def sort_key(self) -> tuple[int, str, str, str]:
         return (KIND_STAGE.get(self.kind, 9), self.kind, self.namespace, self.name)
 
@@ -48,27 +55,7 @@ class DesiredObject:
     key: ObjectKey
     manifest: dict[str, object]
     origin: str  # the spec it comes from, e.g. "AIMService ml-team/qwen-chat"
-    waits_for: tuple[str, ...] = ()  # names of download Jobs that must succeed first
 
     @property
     def stage(self) -> Stage:
         return KIND_STAGE[self.key.kind]
-
-
-@dataclass(frozen=True)
-class WaitingService:
-    """A service whose InferenceService is held back until its caches are downloaded."""
-
-    service: str  # namespace/name
-    inference_service: str
-    jobs: tuple[str, ...]
-
-
-@dataclass
-class DesiredSet:
-    objects: list[DesiredObject] = field(default_factory=list)
-    waiting: list[WaitingService] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def sorted_objects(self) -> list[DesiredObject]:
-        return sorted(self.objects, key=lambda o: o.key.sort_key)

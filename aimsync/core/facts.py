@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from aimsync.api.quantity import parse_quantity
+from aimsync.core.quantity import parse_quantity
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from aimsync.api.base import PATTERN_HELP, APIModel
-from aimsync.load.yaml_reader import FieldPath
+from aimsync.core.fields import FieldPath
 
 # Keys that users often get wrong in ways difflib cannot guess.
 _KNOWN_MISTAKES = {"sourceURI": "sourceUri", "sourceURL": "sourceUri", "aimID": "aimId"}

@@ -1,12 +1,20 @@
-"""Validate `aimsync.yaml` into Settings, with located findings."""
+"""Read `aimsync.yaml` into Settings, with located findings.
+
+Part of load, not validate: the settings decide which files are read at all (exclude, limits).
+"""
 
 from __future__ import annotations
 
+from aimsync.api.validation import describe_value, validate_model
+from aimsync.core.fields import FieldPath, format_field_path
 from aimsync.findings import Findings, Location
 from aimsync.load.yaml_reader import YamlDocument
 from aimsync.settings import SETTINGS_FILE, Settings
-from aimsync.specs import SpecSource, format_field_path
-from aimsync.validate.schema import describe_value, validate_model
+
+
+def _location(document: YamlDocument, path: FieldPath) -> Location:
+    position, _ = document.position_of(path)
+    return Location(SETTINGS_FILE, position.line, position.column)
 
 
 def settings_from_document(documents: list[YamlDocument], findings: Findings) -> Settings:
@@ -19,10 +27,9 @@ def settings_from_document(documents: list[YamlDocument], findings: Findings) ->
             rule="settings.documents",
         )
     document = documents[0]
-    source = SpecSource(SETTINGS_FILE, document)
     if not isinstance(document.value, dict):
         findings.error(
-            source.start,
+            Location(SETTINGS_FILE, document.start.line, document.start.column),
             f"aimsync.yaml must be a mapping of settings, found {describe_value(document.value)}",
             rule="settings.not-a-mapping",
         )
@@ -30,7 +37,7 @@ def settings_from_document(documents: list[YamlDocument], findings: Findings) ->
     settings, problems = validate_model(Settings, document.value)
     for path, message, rule in problems:
         findings.error(
-            source.location(*path),
+            _location(document, path),
             message,
             field=format_field_path(path),
             rule=rule.replace("schema.", "settings."),

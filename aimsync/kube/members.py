@@ -1,0 +1,29 @@
+"""What aimsync already manages in the cluster: every member of its ApplySet, one LIST per
+kind and namespace (selected by label), not one GET per object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from aimsync.core.applyset import PART_OF_LABEL
+from aimsync.core.live import LiveObjects
+from aimsync.kube.client import KubeClient
+from aimsync.kube.read import list_objects
+from aimsync.kube.resources import MANAGED_KINDS, RESOURCES
+
+
+def read_members(
+    kube: KubeClient,
+    applyset: str,
+    namespaces: Iterable[str],
+    kinds: Iterable[str] = MANAGED_KINDS,
+    concurrency: int = 8,
+) -> LiveObjects:
+    selector = f"{PART_OF_LABEL}={applyset}"
+    lists = [(ns, kind) for ns in sorted(set(namespaces)) for kind in kinds]
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(lists) or 1))) as pool:
+        pages = pool.map(
+            lambda job: list_objects(kube, RESOURCES[job[1]], job[0], selector), lists
+        )
+        return LiveObjects.of(obj for items in pages for obj in items)

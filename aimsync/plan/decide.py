@@ -1,0 +1,80 @@
+"""Per object, against the live cluster (pure): what to do, from what is known.
+
+First without any request (opted out, new, proven unchanged by managedFields); otherwise from
+what a server-side dry-run apply answered (the merged object, or why it was refused). The
+requests themselves are sent by the kube edge (aimsync.kube.ssa).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aimsync.core.objects import DesiredObject
+from aimsync.core.results import Cause, Failure
+from aimsync.plan.changes import Action, ObjectChange
+from aimsync.plan.compare import json_patch
+from aimsync.plan.prune import OPT_OUT_REASON, opted_out
+from aimsync.plan.unchanged import differs, normalize, proven_unchanged
+
+PROVEN = "unchanged (proven by managedFields, no request)"
+ADOPTED = "adopted (exists, not yet in aimsync's inventory)"
+# How a failed dry-run shows in the plan (the failure itself says why).
+NOT_APPLIED = {
+    Cause.CONFLICT: "conflict",
+    Cause.REFUSED: "refused",
+    Cause.IMMUTABLE: "refused",
+    Cause.UNREACHABLE: "cluster error",
+}
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a server-side dry-run apply answered for one object."""
+
+    merged: dict[str, Any]  # the object as it would be after the apply
+    live: dict[str, Any] | None  # what exists now (found by the dry-run when not listed)
+    reclaimed: tuple[str, ...] = ()  # managers whose imperative edits the apply takes back
+
+
+def decide_without_request(
+    obj: DesiredObject, live: dict[str, Any] | None, manager: str, verify_creates: bool
+) -> ObjectChange | None:
+    """The decision when no request is needed, else None (a dry-run decides)."""
+    if opted_out(live):
+        return ObjectChange(obj.key, Action.SKIP, live, obj.manifest, reason=OPT_OUT_REASON)
+    if live is None and not verify_creates:
+        return ObjectChange(obj.key, Action.CREATE, None, obj.manifest, reason="new")
+    if live is not None and proven_unchanged(obj.manifest, live, manager):
+        return ObjectChange(obj.key, Action.UNCHANGED, live, obj.manifest, reason=PROVEN)
+    return None
+
+
+def decide_from_dry_run(obj: DesiredObject, listed: dict[str, Any] | None, dry: DryRun) -> (
+    ObjectChange
+):
+    """`listed`: the live object as listed (None: not in the inventory)."""
+    if dry.live is None:
+        return ObjectChange(obj.key, Action.CREATE, None, normalize(dry.merged), reason="new")
+    reason = "fields changed" if listed is not None else ADOPTED
+    if dry.reclaimed:
+        reason = f"drift: taking back fields edited by {', '.join(dry.reclaimed)}"
+    if not differs(dry.merged, dry.live):
+        return ObjectChange(obj.key, Action.UNCHANGED, normalize(dry.live), normalize(dry.merged),
+                            reason="unchanged (dry-run)")
+    before, after = normalize(dry.live), normalize(dry.merged)
+    return ObjectChange(obj.key, Action.UPDATE, before, after, json_patch(before, after),
+                        reason=reason, force=bool(dry.reclaimed))
+
+
+def decide_from_failure(
+    obj: DesiredObject, live: dict[str, Any] | None, failure: Failure
+) -> ObjectChange:
+    """A refused dry-run: a download Job whose template changed is replaced (it cannot be
+    updated); anything else is not applied, and the run reports the failure."""
+    if live is not None and obj.key.kind == "Job" and failure.cause is Cause.IMMUTABLE:
+        return ObjectChange(obj.key, Action.UPDATE, normalize(live), obj.manifest,
+                            reason="spec changed: the download Job is recreated", replace=True)
+    reason = NOT_APPLIED.get(failure.cause, "dry-run refused")
+    return ObjectChange(obj.key, Action.SKIP, live, obj.manifest, reason=f"not applied: {reason}",
+                        failure=failure)

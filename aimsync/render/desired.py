@@ -1,0 +1,89 @@
+"""The desired set: what render derives from the repository (plain data).
+
+Besides the objects, render says per spec what later stages need to know about them, so that
+none of them derives it again: a service's InferenceService and route, the artifacts of its
+cache and its replica bounds (gating, observe); a cache's artifacts (observe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aimsync.core.objects import DesiredObject, ObjectKey
+
+NamespacedName = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ReplicaBounds:
+    minimum: int
+    maximum: int
+    autoscaled: bool  # minReplicas/maxReplicas given: an external autoscaler decides
+
+
+@dataclass(frozen=True)
+class ArtifactPlan:
+    """One model source of a cache, downloaded by one Job onto one PVC."""
+
+    namespace: str
+    name: str  # the artifact's name (reference §4.2)
+    pvc: ObjectKey
+    job: ObjectKey
+    model_id: str
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    """A cache and the artifacts it is made of."""
+
+    namespace: str
+    name: str
+    artifacts: tuple[ArtifactPlan, ...]
+
+    @property
+    def jobs(self) -> tuple[ObjectKey, ...]:
+        return tuple(a.job for a in self.artifacts)
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """The objects of one resolved AIMService, and what they wait for."""
+
+    service: NamespacedName
+    inference_service: ObjectKey
+    route: ObjectKey | None  # with routing enabled and a gateway
+    cache: CachePlan | None  # None: the profile has no model sources
+    replicas: ReplicaBounds
+    objects: tuple[ObjectKey, ...]  # profile ConfigMap, InferenceService, HTTPRoute
+
+    @property
+    def waits_for(self) -> tuple[ObjectKey, ...]:
+        """Download Jobs that must succeed before the InferenceService is created."""
+        return self.cache.jobs if self.cache is not None else ()
+
+
+@dataclass(frozen=True)
+class WaitingService:
+    """A service whose InferenceService is held back until its caches are downloaded."""
+
+    service: NamespacedName
+    inference_service: ObjectKey
+    jobs: tuple[ObjectKey, ...]  # the download Jobs not done yet
+
+    @property
+    def service_ref(self) -> str:
+        return f"{self.service[0]}/{self.service[1]}"
+
+
+@dataclass(frozen=True)
+class DesiredSet:
+    """Every object the repository derives, gated ones included, in apply order."""
+
+    objects: tuple[DesiredObject, ...] = ()
+    services: Mapping[NamespacedName, ServicePlan] = field(default_factory=dict)
+    caches: Mapping[NamespacedName, CachePlan] = field(default_factory=dict)  # AIMProfileCache
+
+    @property
+    def keys(self) -> frozenset[ObjectKey]:
+        return frozenset(o.key for o in self.objects)

@@ -1,0 +1,108 @@
+"""What one run needs of a cluster, as one small interface, and its Kubernetes implementation.
+
+The engine, planner and applier talk to `Cluster` only; `KubeCluster` carries it out through
+the kube edge (aimsync.kube). Unit tests give the engine an in-memory cluster instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aimsync.core.applyset import PART_OF_LABEL
+from aimsync.core.live import LiveObject, LiveObjects, WaitResult, uid_of
+from aimsync.core.objects import DesiredObject, ObjectKey
+from aimsync.core.results import Outcome
+from aimsync.kube.client import KubeClient
+from aimsync.kube.errors import KubeError
+from aimsync.kube.inventory import Inventory
+from aimsync.kube.lock import LockLost, RunLock
+from aimsync.kube.members import read_members
+from aimsync.kube.ssa.apply import Applied, ApplyPolicy, apply
+from aimsync.kube.ssa.delete import delete_object
+from aimsync.kube.ssa.dry_run import dry_run
+from aimsync.kube.ssa.failures import ApplyFailed, failure_of
+from aimsync.kube.ssa.replace import recreate_job
+from aimsync.kube.wait import wait_for
+from aimsync.plan.decide import DryRun
+from aimsync.plan.inventory import InventoryState
+
+WaitProgress = Callable[[WaitResult, float], None]
+
+
+class Cluster(Protocol):
+    """Per-object calls raise ApplyFailed; anything else that fails raises KubeError."""
+
+    @property
+    def applyset(self) -> str:
+        """The inventory's id: the part-of label value of every member."""
+        ...
+
+    def read_inventory(self) -> InventoryState: ...
+
+    def write_inventory(self, state: InventoryState) -> None: ...
+
+    def read_members(self, namespaces: Iterable[str]) -> LiveObjects: ...
+
+    def dry_run(self, obj: DesiredObject, live: LiveObject | None) -> DryRun: ...
+
+    def apply(self, obj: DesiredObject, live: LiveObject | None, *, force: bool) -> Applied: ...
+
+    def recreate(self, obj: DesiredObject, live: LiveObject | None) -> Outcome: ...
+
+    def delete(self, key: ObjectKey, live: LiveObject | None) -> None: ...
+
+    def wait(
+        self, keys: list[ObjectKey], deadline: float, progress: WaitProgress
+    ) -> WaitResult: ...
+
+    def check_lock(self) -> None:
+        """Before each writing phase: raises LockLost when the run's lease was taken over."""
+        ...
+
+
+@dataclass
+class KubeCluster:
+    kube: KubeClient
+    inventory: Inventory
+    policy: ApplyPolicy
+    lock: RunLock | None = None  # None for a plan-only run, which writes nothing
+    concurrency: int = 8
+
+    @property
+    def applyset(self) -> str:
+        return self.inventory.id
+
+    def read_inventory(self) -> InventoryState:
+        return self.inventory.read()
+
+    def write_inventory(self, state: InventoryState) -> None:
+        self.inventory.write(state)
+
+    def read_members(self, namespaces: Iterable[str]) -> LiveObjects:
+        return read_members(self.kube, self.applyset, namespaces, concurrency=self.concurrency)
+
+    def dry_run(self, obj: DesiredObject, live: LiveObject | None) -> DryRun:
+        return dry_run(self.kube, obj, live, self.policy)
+
+    def apply(self, obj: DesiredObject, live: LiveObject | None, *, force: bool) -> Applied:
+        return apply(self.kube, obj, live, self.policy, force=force)
+
+    def recreate(self, obj: DesiredObject, live: LiveObject | None) -> Outcome:
+        return recreate_job(self.kube, obj, live, self.policy)
+
+    def delete(self, key: ObjectKey, live: LiveObject | None) -> None:
+        try:
+            delete_object(self.kube, key, uid=uid_of(live))
+        except KubeError as exc:
+            raise ApplyFailed(failure_of(key, exc, exists=True)) from None
+
+    def wait(self, keys: list[ObjectKey], deadline: float, progress: WaitProgress) -> WaitResult:
+        selector = f"{PART_OF_LABEL}={self.applyset}"
+        return wait_for(self.kube, keys, label_selector=selector, deadline=deadline,
+                        progress=progress)
+
+    def check_lock(self) -> None:
+        if self.lock is not None and self.lock.lost:
+            raise LockLost("the run lost its lock while working; it stops before writing more")

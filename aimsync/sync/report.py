@@ -1,0 +1,95 @@
+"""What one sync did, as values: the plan, each object's outcome, the waits. Everything else
+(failures, counts, objects written) is derived from them, never counted on the side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aimsync.core.live import LiveObjects, ObjectState, WaitResult
+from aimsync.core.objects import ObjectKey
+from aimsync.core.results import Cause, Failure, Outcome, Result
+from aimsync.plan.changes import Action, ChangeSet
+from aimsync.render.desired import WaitingService
+
+
+@dataclass(frozen=True)
+class WaitReport:
+    """One --wait: for what ("download Job", "InferenceService"), and how it ended."""
+
+    what: str
+    result: WaitResult
+
+    @property
+    def failures(self) -> list[Failure]:
+        failed = [
+            Failure(key, Cause.OBJECT_FAILED, f"{self.what} failed")
+            for key in self.result.with_state(ObjectState.FAILED)
+        ]
+        if self.result.timed_out:
+            failed += [
+                Failure(key, Cause.TIMEOUT, f"timeout waiting for the {self.what}")
+                for key in self.result.with_state(ObjectState.PENDING)
+            ]
+        return failed
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    created: int
+    updated: int
+    pruned: int
+    unchanged: int
+    failed: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "created": self.created, "failed": self.failed, "pruned": self.pruned,
+            "unchanged": self.unchanged, "updated": self.updated,
+        }
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    changes: ChangeSet
+    outcomes: tuple[Outcome, ...] = ()
+    waits: tuple[WaitReport, ...] = ()
+    waiting: tuple[WaitingService, ...] = ()  # still held back at the end
+    live_after: LiveObjects | None = None  # read again at the end, for status reports
+    _results: dict[ObjectKey, Result] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_results", {o.key: o.result for o in self.outcomes})
+
+    def result_of(self, key: ObjectKey) -> Result | None:
+        return self._results.get(key)
+
+    @property
+    def failures(self) -> list[Failure]:
+        """What could not be planned, applied or deleted, and what a wait found failed."""
+        return [
+            *self.changes.failures,
+            *(o.failure for o in self.outcomes if o.failure is not None),
+            *(f for wait in self.waits for f in wait.failures),
+        ]
+
+    @property
+    def deferred(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.result is Result.DEFERRED]
+
+    @property
+    def object_writes(self) -> int:
+        return sum(1 for o in self.outcomes if o.result.wrote)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def counts(self) -> RunCounts:
+        results = [o.result for o in self.outcomes]
+        return RunCounts(
+            created=results.count(Result.CREATED),
+            updated=results.count(Result.CONFIGURED) + results.count(Result.RECREATED),
+            pruned=results.count(Result.DELETED),
+            unchanged=self.changes.count(Action.UNCHANGED),
+            failed=len(self.failures),
+        )
