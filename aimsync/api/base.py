@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidat
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from aimsync.core.quantity import QuantityError, parse_quantity
+
 
 class APIModel(BaseModel):
     """Strict, closed, immutable: unknown fields are errors, values are never coerced."""
@@ -57,6 +59,14 @@ def _validate_quantity(value: object) -> int | str:
             f"{value!r} is not a Kubernetes quantity; write a number with an optional suffix "
             "(Ki Mi Gi Ti Pi Ei, k M G T P E, m, or an exponent such as 1e3), e.g. 10Gi",
         )
+    try:
+        # The CRDs' pattern lets some through that Kubernetes cannot parse (1e1.5) or hold:
+        # refuse them here, as everything after validation computes with the value.
+        parse_quantity(value)
+    except QuantityError as exc:
+        raise PydanticCustomError(
+            "quantity_value", f"{exc}; write e.g. 10Gi, 500m or 1e3"
+        ) from None
     return value
 
 

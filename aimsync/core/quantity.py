@@ -20,24 +20,48 @@ _DECIMAL = {
     "E": Decimal("1e18"),
 }
 _FORM = re.compile(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$")
+# A decimal exponent is a whole number, as k8s.io/apimachinery parses it (strconv.ParseInt).
+_EXPONENT = re.compile(r"^[eE]([+-]?[0-9]+)$")
 GIB = 2**30
+# The largest value Kubernetes' Quantity.Value() holds (int64); beyond it values saturate.
+MAX_QUANTITY = Decimal(2**63 - 1)
+
+
+class QuantityError(ValueError):
+    """Not a quantity Kubernetes (and so aimsync) can use; the message says why."""
 
 
 def parse_quantity(value: int | str) -> Decimal:
-    """'10Gi' -> 10737418240, '500m' -> 0.5, '1e3' -> 1000. Raises ValueError if malformed."""
+    """'10Gi' -> 10737418240, '500m' -> 0.5, '1e3' -> 1000. Raises QuantityError for what
+    Kubernetes' resource.ParseQuantity refuses (e.g. a fractional exponent, '1e1.5') and for
+    values beyond int64."""
     if isinstance(value, int):
-        return Decimal(value)
-    match = _FORM.match(value.strip())
-    if not match:
-        raise ValueError(f"{value!r} is not a quantity")
-    number, suffix = Decimal(match.group(1)), match.group(2)
-    if suffix in _BINARY:
-        return number * _BINARY[suffix]
-    if suffix in _DECIMAL:
-        return number * _DECIMAL[suffix]
-    if suffix[:1] in ("e", "E"):
-        return number * Decimal(10) ** int(suffix[1:])
-    raise ValueError(f"{value!r} has an unknown suffix {suffix!r}")
+        number = Decimal(value)
+    else:
+        match = _FORM.match(value.strip())
+        if not match:
+            raise QuantityError(f"{value!r} is not a quantity")
+        number, suffix = Decimal(match.group(1)), match.group(2)
+        if suffix in _BINARY:
+            number *= _BINARY[suffix]
+        elif suffix in _DECIMAL:
+            number *= _DECIMAL[suffix]
+        elif exponent := _EXPONENT.match(suffix):
+            power = int(exponent.group(1))
+            if abs(power) > 30:  # far beyond int64 either way; keeps the arithmetic small
+                raise QuantityError(f"{value!r}: the exponent {power} is out of range")
+            number *= Decimal(10) ** power
+        elif suffix[:1] in ("e", "E"):
+            raise QuantityError(
+                f"{value!r}: an exponent must be a whole number (such as 1e3 or 5E-2)"
+            )
+        else:
+            raise QuantityError(f"{value!r} has an unknown suffix {suffix!r}")
+    if abs(number) > MAX_QUANTITY:
+        raise QuantityError(
+            f"{value!r} is larger than a Kubernetes quantity can hold (2^63 - 1)"
+        )
+    return number
 
 
 def ceil_gib(size_bytes: Decimal) -> int:

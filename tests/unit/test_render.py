@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.objects import DesiredObject
 from aimsync.core.path_template import PathTemplateError, render_path
+from aimsync.pipeline import render_repository
 from aimsync.render.desired import DesiredSet
 from aimsync.render.gating import CacheState, Gated, gate
 from aimsync.render.inference_service import image_pull_policy
@@ -16,6 +18,7 @@ from aimsync.resolve.resolver import resolve_all
 from aimsync.settings import Settings
 from aimsync.specs import Specs
 from tests.factories import gpu_profile, make_specs
+from tests.support import CLUSTER_PROFILE, document, service, write_repo
 
 NS = "ml-team"
 
@@ -261,3 +264,53 @@ def test_profile_caching_and_profile_cache_specs_create_caches() -> None:
     objects: tuple[DesiredObject, ...] = desired.objects
     assert [o.key.kind for o in objects] == ["PersistentVolumeClaim", "Job"]
     assert objects[0].manifest["metadata"]["annotations"] == {"aimsync.io/caches": f"{NS}/local"}
+
+
+def _pvc_sizes(tmp_path: Path, files: dict[str, str | bytes]) -> list[str]:
+    write_repo(tmp_path, files)
+    derived = render_repository(tmp_path)
+    return [
+        o.manifest["spec"]["resources"]["requests"]["storage"]  # type: ignore[index]
+        for o in derived.desired.objects if o.key.kind == "PersistentVolumeClaim"
+    ]
+
+
+HEADROOM_25 = "pvcHeadroomPercent: 25\n"
+CHAT = "namespaces/team/services/chat.yaml"
+
+
+def test_the_instance_headroom_sizes_the_cache_of_a_service(tmp_path: Path) -> None:
+    sizes = _pvc_sizes(tmp_path, {
+        "aimsync.yaml": HEADROOM_25,
+        "cluster/profiles/qwen.yaml": CLUSTER_PROFILE,
+        CHAT: service("profile: {name: qwen}"),
+    })
+    assert sizes == ["44Gi"]  # ceil_Gi(35Gi * 1.25) = ceil(43.75)
+
+
+def test_the_headroom_of_a_service_wins_over_the_instance_default(tmp_path: Path) -> None:
+    sizes = _pvc_sizes(tmp_path, {
+        "aimsync.yaml": HEADROOM_25,
+        "cluster/profiles/qwen.yaml": CLUSTER_PROFILE,
+        CHAT: service("profile: {name: qwen}\nstorage: {pvcHeadroomPercent: 50}"),
+    })
+    assert sizes == ["53Gi"]  # ceil_Gi(35Gi * 1.5) = ceil(52.5)
+
+
+def test_a_service_storage_without_headroom_takes_the_instance_default(tmp_path: Path) -> None:
+    sizes = _pvc_sizes(tmp_path, {
+        "aimsync.yaml": HEADROOM_25,
+        "cluster/profiles/qwen.yaml": CLUSTER_PROFILE,
+        CHAT: service("profile: {name: qwen}\nstorage: {defaultStorageClassName: fast}"),
+    })
+    assert sizes == ["44Gi"]
+
+
+def test_the_instance_headroom_sizes_profile_cache_specs(tmp_path: Path) -> None:
+    cache = document("AIMProfileCache", "warm", "profileName: qwen\nprofileScope: Cluster")
+    sizes = _pvc_sizes(tmp_path, {
+        "aimsync.yaml": HEADROOM_25,
+        "cluster/profiles/qwen.yaml": CLUSTER_PROFILE,
+        "namespaces/team/caches/warm.yaml": cache,
+    })
+    assert sizes == ["44Gi"]

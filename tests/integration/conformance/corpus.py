@@ -329,6 +329,18 @@ PROFILE_CASES = [
         "profile-source-size-decimal", deployable(modelSources=[source(size="37.5G")]), A
     ),
     _profile_case(
+        "profile-source-size-fractional-exponent",
+        deployable(modelSources=[source(size="1e1.5")]),
+        S,
+        "schema.quantity_value",
+    ),
+    _profile_case(
+        "profile-source-size-beyond-int64",
+        deployable(modelSources=[source(size="1e30")]),
+        S,
+        "schema.quantity_value",
+    ),
+    _profile_case(
         "profile-source-size-malformed",
         deployable(modelSources=[source(size="35 GiB")]),
         R,
