@@ -9,7 +9,7 @@ import click
 
 from aimsync.core.errors import InvalidInput
 from aimsync.core.exit_codes import ExitCode
-from aimsync.load.repository import RepositoryNotFound
+from aimsync.load.repository import require_folder
 from aimsync.load.status_tree import STATUS_DIR, read_status_tree
 from aimsync.report.manifests import to_yaml
 from aimsync.report.status import documents, status_table
@@ -21,9 +21,7 @@ from aimsync.report.status import documents, status_table
               show_default=True)
 def status_command(path: Path, output: str) -> ExitCode:
     """Show the status reports under PATH/status (no cluster needed)."""
-    if not path.is_dir():
-        raise RepositoryNotFound(f"{path} is not a folder")
-    tree = read_status_tree(path)
+    tree = read_status_tree(require_folder(path))
     if not tree.documents:
         raise InvalidInput(
             f"no status reports under {path / STATUS_DIR}; run `aimsync sync --commit-status` "

@@ -12,7 +12,7 @@ from pathlib import Path
 import git
 
 from aimsync.core.errors import InvalidInput
-from aimsync.load.repository import RepositoryNotFound
+from aimsync.load.repository import require_folder
 
 
 class GitRefError(InvalidInput):
@@ -22,8 +22,7 @@ class GitRefError(InvalidInput):
 @contextmanager
 def tree_at_ref(path: Path, ref: str) -> Iterator[Path]:
     """Yields a folder holding `path` as committed at `ref` (empty if it did not exist)."""
-    if not path.is_dir():
-        raise RepositoryNotFound(f"{path} is not a folder")
+    require_folder(path)
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):

@@ -22,6 +22,13 @@ class RepositoryNotFound(InvalidInput):
     """The path given is not a folder (a usage error, not a finding)."""
 
 
+def require_folder(root: Path) -> Path:
+    """Every command that reads a repository starts here."""
+    if not root.is_dir():
+        raise RepositoryNotFound(f"{root} is not a folder")
+    return root
+
+
 @dataclass(frozen=True)
 class SourceDocument:
     file: str  # relative to the repository root, POSIX separators
@@ -104,8 +111,7 @@ def load_settings(root: Path, findings: Findings) -> Settings:
 
 
 def load_repository(root: Path) -> LoadedRepository:
-    if not root.is_dir():
-        raise RepositoryNotFound(f"{root} is not a folder")
+    require_folder(root)
     findings = Findings()
     settings = load_settings(root, findings)
     loaded = LoadedRepository(

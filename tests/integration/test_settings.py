@@ -10,15 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from kubernetes import client
 from pydantic import BaseModel
 
-from aimsync.cli import cli
 from aimsync.settings import Settings
 from tests.cluster import ClusterAccess
 from tests.integration.test_sync import (
-    FACTS,
     items,
     names,
     repo,
@@ -105,17 +102,26 @@ def test_every_setting_is_read_by_a_run(
     assert every_setting() - reads == set()
 
 
-def test_prune_settings_are_the_defaults_of_the_flags(
-    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
-) -> None:
+def removed_after_sync(
+    access: ClusterAccess, api: client.ApiClient, namespace: str, tmp_path: Path
+) -> Path:
+    """A repository whose aimsync.yaml opens both prune guards, synced (downloads done),
+    then its only service removed: a --prune now renders nothing."""
     root = repo(tmp_path, namespace)
     (root / "aimsync.yaml").write_text(
         settings(namespace) + "prune: {allowEmpty: true, sharedCaches: true}\n"
     )
-    assert sync(control_plane, root).exit_code == 0
-    succeed_jobs(api_client, namespace)
-    assert sync(control_plane, root).exit_code == 0
+    assert sync(access, root).exit_code == 0
+    succeed_jobs(api, namespace)
+    assert sync(access, root).exit_code == 0
     (root / f"namespaces/{namespace}/services/chat.yaml").unlink()
+    return root
+
+
+def test_prune_settings_are_the_defaults_of_the_flags(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = removed_after_sync(control_plane, api_client, namespace, tmp_path)
     result = sync(control_plane, root, "--prune")
     assert result.exit_code == 0, result.output
     # Deleted: the PVC stays Terminating (no controller removes its protection finalizer).
@@ -127,17 +133,9 @@ def test_prune_settings_are_the_defaults_of_the_flags(
 def test_a_flag_overrides_the_prune_setting(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
-    root = repo(tmp_path, namespace)
-    (root / "aimsync.yaml").write_text(
-        settings(namespace) + "prune: {allowEmpty: true, sharedCaches: true}\n"
-    )
-    assert sync(control_plane, root).exit_code == 0
-    (root / f"namespaces/{namespace}/services/chat.yaml").unlink()
-    result = CliRunner().invoke(
-        cli, ["sync", str(root), "--cluster-facts", FACTS, "--prune", "--no-allow-empty",
-              "--kubeconfig", str(control_plane.kubeconfig)],
-        catch_exceptions=False,
-    )
+    root = removed_after_sync(control_plane, api_client, namespace, tmp_path)
+    result = sync(control_plane, root, "--prune", "--no-allow-empty")
     assert result.exit_code == 0, result.output
     assert "refusing to prune everything without --allow-empty" in result.stdout
-    assert len(names(api_client, namespace, "persistentvolumeclaims")) == 1
+    (pvc,) = items(api_client, namespace, "persistentvolumeclaims")
+    assert not pvc["metadata"].get("deletionTimestamp")

@@ -3,6 +3,7 @@ and the real control plane."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -255,10 +256,14 @@ def test_aimsync_status_prints_the_committed_reports(
     write_status(control_plane, root, "--cluster-facts", FACTS)
     result = CliRunner().invoke(cli, ["status", str(root)], catch_exceptions=False)
     assert result.exit_code == 0
-    assert f"AIMService         {namespace}" in result.stdout or "AIMService" in result.stdout
-    assert "Starting" in result.stdout and "Last run: Succeeded" in result.stdout
+    rows = [line.split()[:4] for line in result.stdout.splitlines()]
+    assert ["AIMService", namespace, "chat", "Starting"] in rows
+    assert "Last run: Succeeded" in result.stdout
     as_json = CliRunner().invoke(cli, ["status", str(root), "-o", "json"])
-    assert '"kind": "AIMService"' in as_json.stdout
+    reports = json.loads(as_json.stdout)
+    (chat,) = [d for d in reports["items"] if d["kind"] == "AIMService"]
+    assert (chat["metadata"]["name"], chat["status"]["status"]) == ("chat", "Starting")
+    assert reports["summary"]["lastRun"]["result"] == "Succeeded"
 
 
 def test_a_detached_head_needs_the_branch_name(

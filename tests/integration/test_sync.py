@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from kubernetes import client
 
 from aimsync.cli import cli
+from aimsync.core.naming import profile_configmap_name
 from tests.cluster import ClusterAccess, KubeApiError
 from tests.cluster import request as kube_request
 from tests.cluster.controllers import job_succeeded_status
@@ -62,6 +63,20 @@ def sync(access: ClusterAccess, root: Path, *extra: str) -> Result:
     return run(access, "sync", str(root), "--cluster-facts", FACTS, *extra)
 
 
+def sync_report(access: ClusterAccess, root: Path, *extra: str) -> dict[str, Any]:
+    """`sync -o json`: the run's report as data (exit code under "exitCode")."""
+    result = sync(access, root, "-o", "json", *extra)
+    assert result.stdout, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    report["exitCode"] = result.exit_code
+    return report
+
+
+def change_of(report: dict[str, Any], kind: str) -> dict[str, Any]:
+    (found,) = [c for c in report["changes"] if c["kind"] == kind]
+    return found
+
+
 def items(api: client.ApiClient, namespace: str, plural: str, group: str = "") -> list[Any]:
     base = f"/apis/{group}" if group else "/api/v1"
     return kube_request(api, "GET", f"{base}/namespaces/{namespace}/{plural}")["items"]
@@ -98,23 +113,29 @@ def deployed(
     )
 
 
-def stats(result: Result) -> dict[str, int]:
-    line = next(li for li in result.stdout.splitlines() if li.startswith("API requests:"))
-    writes = int(line.split("writes ")[1].split(",")[0])
-    objects = int(line.rsplit("objects written: ", 1)[1])
-    dry_runs = int(line.split("dry-runs ")[1].split(",")[0])
-    return {"writes": writes, "objects": objects, "dry_runs": dry_runs}
-
-
 def test_first_sync_creates_caches_and_waits_for_them(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
-    result = sync(control_plane, repo(tmp_path, namespace))
-    assert result.exit_code == 0, result.output
+    report = sync_report(control_plane, repo(tmp_path, namespace))
+    assert report["exitCode"] == 0, report
     assert len(names(api_client, namespace, "persistentvolumeclaims")) == 1
     assert len(names(api_client, namespace, "jobs", "batch/v1")) == 1
     assert isvcs(api_client, namespace) == []
-    assert f"Waiting: AIMService {namespace}/chat" in result.stdout
+    (waiting,) = report["waiting"]
+    assert waiting["service"] == f"{namespace}/chat" and len(waiting["jobs"]) == 1
+
+
+def test_the_sync_table_lists_the_changes_and_what_waits(
+    control_plane: ClusterAccess, namespace: str, tmp_path: Path
+) -> None:
+    result = sync(control_plane, repo(tmp_path, namespace))
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.split("\n\n")[0].splitlines()
+    assert header.split() == ["NAMESPACE", "NAME", "KIND", "OP", "RESULT", "WAIT", "TO", "REASON"]
+    assert sorted(row.split()[2:5] for row in rows) == [
+        ["Job", "create", "created"], ["PersistentVolumeClaim", "create", "created"]
+    ]
+    assert f"Waiting: AIMService {namespace}/chat: InferenceService" in result.stdout
 
 
 def test_inference_service_follows_the_succeeded_download(
@@ -123,13 +144,14 @@ def test_inference_service_follows_the_succeeded_download(
     root = repo(tmp_path, namespace)
     assert sync(control_plane, root).exit_code == 0
     succeed_jobs(api_client, namespace)
-    result = sync(control_plane, root)
-    assert result.exit_code == 0, result.output
+    report = sync_report(control_plane, root)
+    assert report["exitCode"] == 0, report
     assert len(isvcs(api_client, namespace)) == 1
+    # No kube-controller-manager runs here, so no kube-root-ca.crt: exactly aimsync's own.
     assert names(api_client, namespace, "configmaps") == sorted(
-        ["chat-profile-3e7fa6a6", "kube-root-ca.crt", "aimsync-inventory"]
-    ) or len(names(api_client, namespace, "configmaps")) >= 2
-    assert "Waiting" not in result.stdout
+        ["aimsync-inventory", profile_configmap_name("chat")]
+    )
+    assert report["waiting"] == []
 
 
 def test_second_sync_writes_nothing(
@@ -139,12 +161,11 @@ def test_second_sync_writes_nothing(
     sync(control_plane, root)
     succeed_jobs(api_client, namespace)
     sync(control_plane, root)
-    again = sync(control_plane, root)
-    assert again.exit_code == 0, again.output
-    counted = stats(again)
-    assert counted["objects"] == 0
-    assert counted["dry_runs"] == 0  # proven unchanged from managedFields alone
-    assert counted["writes"] == 2  # only the lock: taking and releasing the Lease
+    again = sync_report(control_plane, root)
+    assert again["exitCode"] == 0, again
+    assert again["objectsWritten"] == 0
+    assert again["requests"]["dryRuns"] == 0  # proven unchanged from managedFields alone
+    assert again["requests"]["writes"] == 2  # only the lock: taking and releasing the Lease
 
 
 def test_drift_is_shown_by_diff_and_repaired_by_sync(
@@ -162,9 +183,11 @@ def test_drift_is_shown_by_diff_and_repaired_by_sync(
     assert diff.exit_code == 1
     assert "-      image: evil:1\n" in diff.stdout
     assert "+      image: docker.io/amdenterpriseai/aim-qwen-qwen3-32b:0.8.5\n" in diff.stdout
-    repaired = sync(control_plane, root)
-    assert repaired.exit_code == 0, repaired.output
-    assert "drift: taking back fields edited by kubectl-edit" in repaired.stdout
+    repaired = sync_report(control_plane, root)
+    assert repaired["exitCode"] == 0, repaired
+    isvc = change_of(repaired, "InferenceService")
+    assert isvc["reason"] == "drift: taking back fields edited by kubectl-edit"
+    assert isvc["result"] == "configured"
     live = kube_request(api_client, "GET", path)
     assert live["spec"]["predictor"]["containers"][0]["image"].endswith(":0.8.5")
     assert run(control_plane, "diff", str(root), "--cluster-facts", FACTS).exit_code == 0
@@ -184,10 +207,12 @@ def test_conflict_with_another_applier_is_reported_not_forced(
         api_client, "PATCH", path, query=[("fieldManager", "other-gitops"), ("force", "true")],
         body=other, content_type="application/apply-patch+yaml",
     )
-    result = sync(control_plane, root)
-    assert result.exit_code == 3
-    assert "spec.predictor.minReplicas owned by 'other-gitops' (Apply)" in result.stdout
-    assert "not forced" in result.stdout
+    result = sync_report(control_plane, root)
+    assert result["exitCode"] == 3
+    (failure,) = result["failures"]
+    assert failure["cause"] == "conflict"
+    assert "spec.predictor.minReplicas owned by 'other-gitops' (Apply)" in failure["message"]
+    assert "not forced" in failure["message"]
     assert kube_request(api_client, "GET", path)["spec"]["predictor"]["minReplicas"] == 7
     forced = sync(control_plane, root, "--force-conflicts")
     assert forced.exit_code == 0, forced.output
@@ -205,14 +230,19 @@ def test_prune_removes_a_service_but_keeps_its_shared_cache(
     assert len(isvcs(api_client, namespace)) == 2
     (root / f"namespaces/{namespace}/services/chat.yaml").unlink()
     (root / f"namespaces/{namespace}/services/batch.yaml").unlink()
-    not_pruned = sync(control_plane, root)
+    not_pruned = sync_report(control_plane, root)
     assert len(isvcs(api_client, namespace)) == 2  # without --prune nothing is deleted
-    assert "--prune deletes it" in not_pruned.stdout
-    result = sync(control_plane, root, "--prune", "--allow-empty")
-    assert result.exit_code == 0, result.output
+    assert {c["reason"] for c in not_pruned["changes"]} == {
+        "left the repository; --prune deletes it"
+    }
+    result = sync_report(control_plane, root, "--prune", "--allow-empty")
+    assert result["exitCode"] == 0, result
     assert isvcs(api_client, namespace) == []
     assert len(names(api_client, namespace, "persistentvolumeclaims")) == 1
-    assert "Shared model cache kept; --prune-shared-caches deletes it" in result.stdout
+    pvc = change_of(result, "PersistentVolumeClaim")
+    assert (pvc["op"], pvc["reason"]) == (
+        "skip", "Shared model cache kept; --prune-shared-caches deletes it"
+    )
 
 
 def test_empty_render_refuses_to_prune(
@@ -221,10 +251,10 @@ def test_empty_render_refuses_to_prune(
     root = repo(tmp_path, namespace)
     sync(control_plane, root)
     (root / f"namespaces/{namespace}/services/chat.yaml").unlink()
-    result = sync(control_plane, root, "--prune")
-    assert "the render is empty; refusing to prune everything without --allow-empty" in (
-        result.stdout
-    )
+    result = sync_report(control_plane, root, "--prune")
+    assert {(c["op"], c["reason"]) for c in result["changes"]} == {
+        ("skip", "the render is empty; refusing to prune everything without --allow-empty")
+    }
     assert len(names(api_client, namespace, "jobs", "batch/v1")) == 1
 
 
@@ -301,7 +331,7 @@ def test_a_run_killed_half_way_is_completed_by_the_next(
             f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/aimsync-lock",
         )
     assert gone.value.status == 404
-    assert stats(sync(control_plane, root))["objects"] == 0
+    assert sync_report(control_plane, root)["objectsWritten"] == 0
 
 
 def test_invalid_repository_exits_2_and_touches_nothing(
@@ -340,9 +370,12 @@ def test_diff_exit_codes(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
     root = repo(tmp_path, namespace)
-    changes = run(control_plane, "diff", str(root), "--cluster-facts", FACTS)
+    changes = run(control_plane, "diff", str(root), "--cluster-facts", FACTS, "-o", "json")
     assert changes.exit_code == 1
-    assert "2 to create" in changes.stdout
+    planned = json.loads(changes.stdout)["changes"]
+    assert sorted((c["kind"], c["action"]) for c in planned) == [
+        ("Job", "create"), ("PersistentVolumeClaim", "create")
+    ]
     assert names(api_client, namespace, "jobs", "batch/v1") == []  # diff writes nothing
     sync(control_plane, root)
     assert run(control_plane, "diff", str(root), "--cluster-facts", FACTS).exit_code == 0
@@ -369,7 +402,7 @@ def test_wait_creates_the_gated_service_and_waits_until_ready(
     root = repo(tmp_path, namespace)
     results: list[Result] = []
     runner = threading.Thread(
-        target=lambda: results.append(sync(control_plane, root, "--wait=60s"))
+        target=lambda: results.append(sync(control_plane, root, "--wait=60s", "-o", "json"))
     )
     runner.start()
     deadline = time.monotonic() + 50
@@ -385,15 +418,20 @@ def test_wait_creates_the_gated_service_and_waits_until_ready(
     (result,) = results
     assert result.exit_code == 0, result.output
     assert "waiting for 1 download Jobs" in result.stderr
-    assert "InferenceService" in result.stdout and "Waiting" not in result.stdout
+    report = json.loads(result.stdout)
+    assert change_of(report, "InferenceService")["result"] == "created"
+    assert report["waiting"] == [] and report["failures"] == []
 
 
 def test_wait_times_out_with_exit_3(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
-    result = sync(control_plane, repo(tmp_path, namespace), "--wait=3s")
-    assert result.exit_code == 3
-    assert "timeout waiting for the download Job" in result.stdout
+    result = sync_report(control_plane, repo(tmp_path, namespace), "--wait=3s")
+    assert result["exitCode"] == 3
+    (failure,) = result["failures"]
+    assert (failure["cause"], failure["message"]) == (
+        "timeout", "timeout waiting for the download Job"
+    )
 
 
 def test_a_finished_download_job_whose_spec_changed_is_recreated(
@@ -407,9 +445,9 @@ def test_a_finished_download_job_whose_spec_changed_is_recreated(
     settings_file.write_text(
         settings_file.read_text() + "downloaderImage: registry.example.com/downloader:2\n"
     )
-    result = sync(control_plane, root)
-    assert result.exit_code == 0, result.output
-    assert "recreated" in result.stdout
+    result = sync_report(control_plane, root)
+    assert result["exitCode"] == 0, result
+    assert change_of(result, "Job")["result"] == "recreated"
     (new_job,) = items(api_client, namespace, "jobs", "batch/v1")
     assert new_job["metadata"]["uid"] != job["metadata"]["uid"]
     container = new_job["spec"]["template"]["spec"]["containers"][0]
@@ -424,10 +462,12 @@ def test_a_refused_pvc_change_is_reported_and_the_volume_kept(
     (pvc,) = items(api_client, namespace, "persistentvolumeclaims")
     profile = root / "cluster/profiles/qwen.yaml"
     profile.write_text(profile.read_text().replace("size: 35Gi", "size: 5Gi"))  # a shrink
-    result = sync(control_plane, root)
-    assert result.exit_code == 3
-    assert "Kubernetes refuses this PVC change" in result.stdout
-    assert "never deleted" in result.stdout
+    result = sync_report(control_plane, root)
+    assert result["exitCode"] == 3
+    (failure,) = result["failures"]
+    assert failure["cause"] == "immutable"
+    assert "Kubernetes refuses this PVC change" in failure["message"]
+    assert "never deleted" in failure["message"]
     (still,) = items(api_client, namespace, "persistentvolumeclaims")
     assert still["metadata"]["uid"] == pvc["metadata"]["uid"]
     assert still["spec"]["resources"]["requests"]["storage"] == "39Gi"

@@ -1,0 +1,174 @@
+"""The engine (aimsync.sync.engine): the steps of one run and the report built from them,
+over an in-memory cluster (tests.fakes). The same steps against the real kube-apiserver are
+in tests/integration/test_sync.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aimsync.core.facts import ClusterFacts
+from aimsync.core.live import ObjectState
+from aimsync.core.objects import ObjectKey
+from aimsync.core.results import Cause, Result
+from aimsync.kube.lock import LockLost
+from aimsync.plan.changes import Action
+from aimsync.plan.inventory import InventoryState
+from aimsync.render.desired import DesiredSet
+from aimsync.render.render import render
+from aimsync.resolve.resolver import resolve_all
+from aimsync.specs import Specs
+from aimsync.sync.engine import SyncOptions, run_sync
+from aimsync.sync.report import SyncReport
+from tests.factories import gpu_profile, make_specs
+from tests.fakes import FakeCluster, job_status, refused
+
+NS = "team"
+
+
+def repository(*services: str) -> tuple[Specs, DesiredSet]:
+    specs = make_specs(
+        cluster={"qwen": gpu_profile()},
+        services={(NS, name): {"profile": {"name": "qwen"}} for name in services or ("chat",)},
+    )
+    return specs, render(specs, resolve_all(specs, ClusterFacts.unknown()))
+
+
+def run(
+    cluster: FakeCluster, specs: Specs, desired: DesiredSet, progress: list[str] | None = None,
+    **options: Any,
+) -> SyncReport:
+    shown = progress if progress is not None else []
+    return run_sync(cluster, specs, desired, SyncOptions(**options), shown.append)
+
+
+def kinds(report: SyncReport, result: Result) -> list[str]:
+    return sorted(o.key.kind for o in report.outcomes if o.result is result)
+
+
+def of_kind(desired: DesiredSet, kind: str) -> ObjectKey:
+    (key,) = [o.key for o in desired.objects if o.key.kind == kind]
+    return key
+
+
+def test_a_plan_only_run_writes_nothing() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    report = run(cluster, specs, desired, plan_only=True)
+    assert report.changes.count(Action.CREATE) == 2  # the PVC and the download Job
+    assert cluster.writes() == [] and report.outcomes == ()
+
+
+def test_the_first_run_creates_the_caches_and_holds_the_service_back() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    report = run(cluster, specs, desired)
+    assert kinds(report, Result.CREATED) == ["Job", "PersistentVolumeClaim"]
+    (waiting,) = report.waiting
+    assert waiting.service == (NS, "chat") and waiting.jobs == (of_kind(desired, "Job"),)
+
+
+def test_the_inventory_is_widened_before_anything_is_applied() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    run(cluster, specs, desired)
+    assert cluster.writes()[0] == ("write_inventory", "")
+    assert "InferenceService.serving.kserve.io" in cluster.inventory.group_kinds  # held too
+
+
+def test_a_later_run_creates_what_the_finished_downloads_release() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    run(cluster, specs, desired)
+    cluster.objects[of_kind(desired, "Job")]["status"] = job_status(ObjectState.READY)
+    report = run(cluster, specs, desired)
+    assert kinds(report, Result.CREATED) == ["ConfigMap", "InferenceService"]
+    assert report.waiting == ()
+
+
+def test_a_run_with_nothing_to_change_writes_nothing() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    run(cluster, specs, desired)
+    cluster.calls.clear()
+    report = run(cluster, specs, desired)
+    assert report.changes.count(Action.UNCHANGED) == 2
+    assert cluster.writes() == [] and report.object_writes == 0
+
+
+def test_wait_applies_the_second_wave_in_the_same_run() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    progress: list[str] = []
+    report = run(cluster, specs, desired, progress, wait_seconds=60.0)
+    assert kinds(report, Result.CREATED) == [
+        "ConfigMap", "InferenceService", "Job", "PersistentVolumeClaim"
+    ]
+    assert report.waiting == () and report.ok
+    assert [w.what for w in report.waits] == ["download Job", "InferenceService"]
+    assert progress[0].startswith("waiting for 1 download Jobs: 1 ready")
+
+
+def test_a_wait_that_runs_out_of_time_is_a_failure() -> None:
+    cluster = FakeCluster(wait_states={"Job": ObjectState.PENDING})
+    specs, desired = repository()
+    report = run(cluster, specs, desired, wait_seconds=1.0)
+    (failure,) = report.failures
+    assert failure.cause is Cause.TIMEOUT and failure.key == of_kind(desired, "Job")
+    assert len(report.waiting) == 1  # the service still waits
+
+
+def test_a_failed_download_is_a_failure_of_the_run() -> None:
+    cluster = FakeCluster(wait_states={"Job": ObjectState.FAILED})
+    specs, desired = repository()
+    report = run(cluster, specs, desired, wait_seconds=60.0)
+    assert [f.cause for f in report.failures] == [Cause.OBJECT_FAILED]
+    assert not report.ok
+
+
+def test_an_object_the_cluster_refuses_fails_and_the_others_are_applied() -> None:
+    specs, desired = repository()
+    job = of_kind(desired, "Job")
+    cluster = FakeCluster(apply_refusals={job: refused(job, Cause.FORBIDDEN, "Forbidden")})
+    report = run(cluster, specs, desired)
+    assert [(f.key, f.cause) for f in report.failures] == [(job, Cause.FORBIDDEN)]
+    assert kinds(report, Result.CREATED) == ["PersistentVolumeClaim"]
+
+
+def test_prune_deletes_what_left_the_repository_and_narrows_the_inventory() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository("chat", "batch")
+    run(cluster, specs, desired, wait_seconds=60.0)
+    fewer_specs, fewer = repository("chat")
+    report = run(cluster, fewer_specs, fewer, prune=True)
+    deleted = {o.key.kind for o in report.outcomes if o.result is Result.DELETED}
+    assert deleted == {"ConfigMap", "InferenceService"}  # the Shared cache PVC is kept
+    assert report.ok
+
+
+def test_a_member_left_behind_by_a_guard_keeps_the_inventory_wide() -> None:
+    cluster = FakeCluster(inventory=InventoryState(frozenset({"Old.example.com"}),
+                                                   frozenset({"aimsync-system"})))
+    specs, desired = repository()
+    run(cluster, specs, desired)
+    report = run(cluster, specs, DesiredSet(), prune=True)  # an empty render: nothing pruned
+    assert all(c.action is Action.SKIP for c in report.changes.changes)
+    assert "Old.example.com" in cluster.inventory.group_kinds
+
+
+def test_a_run_that_lost_its_lock_stops_before_writing_more() -> None:
+    cluster = FakeCluster(lose_lock_after=1)  # the inventory write, then the lease is gone
+    specs, desired = repository()
+    with pytest.raises(LockLost):
+        run(cluster, specs, desired)
+    assert [method for method, _ in cluster.writes()] == ["write_inventory"]
+
+
+def test_the_counts_are_derived_from_the_outcomes() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    report = run(cluster, specs, desired)
+    counts = report.counts()
+    assert (counts.created, counts.updated, counts.failed) == (2, 0, 0)
+    assert report.object_writes == 2
