@@ -165,30 +165,35 @@ def push_status(
     attempts: int = PUSH_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Push HEAD to `branch`; when the remote moved, fetch, replay our commit on top, retry."""
-    last_error = ""
+    """Push HEAD to `branch`; when the remote moved, fetch, replay our commit on top, retry.
+
+    The replay autostashes: a working tree with edits outside status/ (a person's laptop)
+    must not block it, and the edits stay as they were."""
+    push_error = rebase_error = ""
     for attempt in range(1, attempts + 1):
         try:
-            context.run("push", remote, f"HEAD:refs/heads/{branch}")
+            context.run("push", "--", remote, f"HEAD:refs/heads/{branch}")
             return
         except GitError as exc:
-            last_error = str(exc)
+            push_error = str(exc)
         if attempt == attempts:
             break
         try:
-            context.run("fetch", remote, branch)
+            context.run("fetch", "--", remote, branch)
             # Only our status commits are replayed; on a clash in status/ ours is newer.
-            context.run("-c", "commit.gpgSign=false", "rebase", "--no-verify", "-X", "theirs",
-                        "FETCH_HEAD")
+            context.run("-c", "commit.gpgSign=false", "rebase", "--no-verify", "--autostash",
+                        "-X", "theirs", "FETCH_HEAD")
+            rebase_error = ""
         except GitError as exc:
             with contextlib.suppress(GitError):
                 context.run("rebase", "--abort")
-            last_error = str(exc)
+            rebase_error = str(exc)
         sleep(min(2.0 ** (attempt - 1), 10.0))
     local = context.run("rev-parse", "HEAD").strip()
+    last = push_error + (f"; before that, {rebase_error}" if rebase_error else "")
     raise PushFailed(
         f"the status commit {local[:12]} is committed locally, but pushing it to {branch} "
-        f"failed {attempts} times; last error: {last_error}",
+        f"failed {attempts} times; last error: {last}",
         local,
     )
 

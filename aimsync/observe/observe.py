@@ -135,6 +135,8 @@ class Observer:
             previous = self._previous(AIMKind.CLUSTER_PROFILE, None, name)
             out.append(self._report(cluster, _profile_status(status, previous, self.now)))
         for (namespace, name), profile in sorted(self.specs.profiles.items()):
+            if not self.specs.settings.owns_namespace(namespace):
+                continue
             status = statuses[ProfileRef(name, "Namespace", namespace)]
             previous = self._previous(AIMKind.PROFILE, namespace, name)
             out.append(self._report(profile, _profile_status(status, previous, self.now)))

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.live import LiveObjects
 from aimsync.core.objects import ObjectKey
@@ -59,7 +57,7 @@ def live(derived: Derived, statuses: Mapping[str, Mapping[str, Any]]) -> LiveObj
     for obj in derived.desired.objects:
         if obj.key.kind not in statuses:
             continue
-        manifest = copy.deepcopy(dict(obj.manifest))
+        manifest: dict[str, Any] = copy.deepcopy(dict(obj.manifest))
         if obj.key.kind == "PersistentVolumeClaim":
             manifest["metadata"]["uid"] = pvc_uid(obj.key)
         if statuses[obj.key.kind]:
@@ -295,11 +293,6 @@ def test_services_in_namespaces_the_instance_does_not_own_get_no_report(
     assert services == [(NS, "chat", CHAT)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observe.py Observer.profiles() reports AIMProfiles of every namespace; services "
-    "and caches are filtered with settings.owns_namespace, profiles are not",
-)
 def test_profiles_in_namespaces_the_instance_does_not_own_get_no_report(
     tmp_path: Path,
 ) -> None:

@@ -241,3 +241,24 @@ def test_a_push_that_fails_is_reported_with_the_files_written(
     assert result.commit == head(work)  # committed locally, and named
     assert result.changed_files and all((work / f).is_file() for f in result.changed_files)
     assert git(remote, "rev-parse", "main").strip() == remote_main
+
+
+def test_a_status_commit_is_replayed_on_a_moved_remote_despite_local_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remote, work = clone_of_a_remote(tmp_path)
+    human = tmp_path / "human"
+    git(tmp_path, "clone", "-q", "-b", "main", str(remote), str(human))
+    (human / "NOTES.md").write_text("a human was here\n")
+    git(human, "add", "NOTES.md")
+    git(human, "commit", "-qm", "human change")
+    git(human, "push", "-q", "origin", "main")
+    (work / QWEN).write_text(CLUSTER_PROFILE + "# a local edit, not committed\n")
+    defaults = git_ops.push_status.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "sleep", lambda _seconds: None)
+    result = publish(work, commit=True, push_branch="main")
+    assert result.ok, result.error
+    subjects = git(remote, "log", "--format=%s", "main").splitlines()
+    assert subjects[1] == "human change"
+    assert git(work, "status", "--porcelain", "--", ":!status").splitlines() == [f" M {QWEN}"]
