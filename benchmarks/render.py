@@ -1,8 +1,9 @@
-"""Benchmark: load + validate + resolve + render a generated repository.
+"""Benchmark: what `aimsync render --assume-caches-ready` does, through the same pipeline
+entries: load + validate, resolve + render, gate, and the manifests as YAML.
 
 Usage: python benchmarks/render.py [--services N] [--profiles N] [--repeat K]
 Default 1,000 services and 300 profiles; prints best and median wall time, and the time of
-the stages after validation.
+resolve + render alone.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from pathlib import Path
 from generate import generate
 
 from aimsync.core.facts import ClusterFacts
-from aimsync.load.repository import load_repository
-from aimsync.render.render import CacheState, render
-from aimsync.resolve.resolver import resolve_all
-from aimsync.validate import validate_repository
+from aimsync.pipeline import derive, validated_repository
+from aimsync.render.gating import CacheState
+from aimsync.report.manifests import manifests_yaml
 
 
 def main() -> None:
@@ -35,15 +35,16 @@ def main() -> None:
         objects = 0
         for _ in range(args.repeat):
             start = time.perf_counter()
-            validation = validate_repository(load_repository(root))
-            assert validation.ok, validation.findings.sorted()[:3]
+            validated = validated_repository(root)
             middle = time.perf_counter()
-            _, resolutions = resolve_all(validation.specs, ClusterFacts.unknown())
-            desired = render(validation.specs, resolutions, CacheState(assume_ready=True))
+            derived = derive(validated, ClusterFacts.unknown())
+            rendered = time.perf_counter()
+            gated = derived.gated(CacheState(assume_ready=True))
+            manifests_yaml(gated.objects)
             end = time.perf_counter()
-            objects = len(desired.objects)
+            objects = len(gated.objects)
             total.append(end - start)
-            after_validate.append(end - middle)
+            after_validate.append(rendered - middle)
         print(
             f"render {args.services} services + {args.profiles} profiles -> {objects} objects: "
             f"best {min(total):.2f} s, median {statistics.median(total):.2f} s "

@@ -86,15 +86,18 @@ cli.add_command(status_command)
 
 @contextlib.contextmanager
 def one_shot_process() -> Iterator[None]:
-    """A run allocates many short-lived dicts and holds the specs for its whole life: the
-    cyclic collector would mostly re-scan the specs. A one-shot process can afford to
-    collect rarely (set for the process by its entry point, never by the pipeline)."""
+    """A run allocates many short-lived dicts and holds what it read for its whole life: the
+    cyclic collector would mostly re-scan long-lived objects. A one-shot process can afford
+    to collect rarely and to leave out what its imports made (the client libraries' classes
+    and schemas). Set for the process by its entry point, never by the pipeline."""
     thresholds = gc.get_threshold()
+    gc.freeze()
     gc.set_threshold(50_000, 20, 20)
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def main() -> None:

@@ -45,8 +45,13 @@ def profile_document(spec: AIMProfileSpecCommon) -> str:
 
 
 def render_profile_configmap(
-    service_name: str, namespace: str, spec: AIMProfileSpecCommon, extra_labels: dict[str, str]
+    service_name: str,
+    namespace: str,
+    spec: AIMProfileSpecCommon,
+    extra_labels: dict[str, str],
+    document: str | None = None,
 ) -> DesiredObject:
+    """`document`: the profile YAML when already written (services share profiles)."""
     name = profile_configmap_name(service_name)
     labels = base_labels("inference")
     labels[SERVICE_LABEL] = sanitize_label_value(service_name)
@@ -55,7 +60,7 @@ def render_profile_configmap(
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace, "labels": labels},
-        "data": {f"{profile_file_stem(spec)}.yaml": profile_document(spec)},
+        "data": {f"{profile_file_stem(spec)}.yaml": document or profile_document(spec)},
     }
     return DesiredObject(
         ObjectKey("v1", "ConfigMap", namespace, name),

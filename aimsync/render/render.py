@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aimsync.api import AIMKind, AIMService
 from aimsync.api.common import EnvVar
+from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.core.naming import (
     generate_derived_name,
     inference_service_name,
@@ -42,7 +43,7 @@ from aimsync.render.inference_service import (
     replica_bounds,
 )
 from aimsync.render.labels import SOURCE_ANNOTATION, spec_tracking
-from aimsync.render.profile_configmap import render_profile_configmap
+from aimsync.render.profile_configmap import profile_document, render_profile_configmap
 from aimsync.resolve.resolver import Chosen, Resolved
 from aimsync.specs import Spec, Specs
 
@@ -150,13 +151,30 @@ def _with_source(obj: DesiredObject, source_file: str) -> DesiredObject:
     return obj
 
 
+class _ProfileDocuments:
+    """The profile YAML of each effective profile spec, written once: many services share a
+    profile (the spec objects live as long as the render)."""
+
+    def __init__(self) -> None:
+        self._written: dict[int, str] = {}
+
+    def of(self, spec: AIMProfileSpecCommon) -> str:
+        key = id(spec)
+        if key not in self._written:
+            self._written[key] = profile_document(spec)
+        return self._written[key]
+
+
 def _render_service(
-    service: Spec[AIMService], chosen: Chosen, cache: CachePlan | None
+    service: Spec[AIMService], chosen: Chosen, cache: CachePlan | None,
+    documents: _ProfileDocuments,
 ) -> tuple[ServicePlan, list[DesiredObject]]:
     namespace = service.namespace or ""
     isvc = inference_service_name(service.name, namespace)
     tracking = spec_tracking("AIMService", service.name)
-    configmap = render_profile_configmap(service.name, namespace, chosen.spec, tracking)
+    configmap = render_profile_configmap(
+        service.name, namespace, chosen.spec, tracking, documents.of(chosen.spec)
+    )
     mounts = [
         CacheMount(make_rfc1123_compliant(a.name.replace(".", "-")), a.pvc.name, a.model_id)
         for a in (cache.artifacts if cache else ())
@@ -222,10 +240,12 @@ def render(specs: Specs, resolved: Resolved) -> DesiredSet:
         if r.kind is AIMKind.PROFILE_CACHE
     }
     services: dict[NamespacedName, ServicePlan] = {}
+    documents = _ProfileDocuments()
     for key, picked in chosen.items():
         request = service_requests.get(key)
         plan, service_objects = _render_service(
-            specs.services[key], picked, _cache_plan(request, artifacts) if request else None
+            specs.services[key], picked, _cache_plan(request, artifacts) if request else None,
+            documents,
         )
         services[key] = plan
         objects += service_objects

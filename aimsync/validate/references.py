@@ -7,6 +7,8 @@ from the service must fit (reference §3.1).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.selector import DEFAULT_FLOOR, match_selector
@@ -46,12 +48,44 @@ def _invalid_profile(invalid: InvalidKeys, namespace: str | None, name: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class Deployable:
+    """Deployable profiles by aimId, namespace profiles per namespace: a selector is only
+    matched against profiles of its own aimId (the first filter would drop all others)."""
+
+    namespaced: dict[tuple[str, str], list[AIMProfileSpecCommon]]
+    cluster: dict[str, list[AIMProfileSpecCommon]]
+
+    @staticmethod
+    def of(specs: Specs) -> Deployable:
+        namespaced: dict[tuple[str, str], list[AIMProfileSpecCommon]] = {}
+        cluster: dict[str, list[AIMProfileSpecCommon]] = {}
+        for (namespace, _), profile in sorted(specs.profiles.items()):
+            if profile.obj.spec.is_deployable:
+                key = (namespace, profile.obj.spec.aim_id or "")
+                namespaced.setdefault(key, []).append(profile.obj.spec)
+        for cluster_profile in specs.cluster_profiles.values():
+            if cluster_profile.obj.spec.is_deployable:
+                aim_id = cluster_profile.obj.spec.aim_id or ""
+                cluster.setdefault(aim_id, []).append(cluster_profile.obj.spec)
+        return Deployable(namespaced, cluster)
+
+    def for_selector(self, namespace: str, aim_id: str | None) -> list[AIMProfileSpecCommon]:
+        if aim_id:
+            return self.namespaced.get((namespace, aim_id), []) + self.cluster.get(aim_id, [])
+        return [
+            spec for (ns, _), specs in self.namespaced.items() if ns == namespace
+            for spec in specs
+        ] + [spec for specs in self.cluster.values() for spec in specs]
+
+
 def check_service(
     spec: Spec[AIMService],
     specs: Specs,
     findings: Findings,
     invalid: InvalidKeys,
     unreadable: bool = False,
+    deployable: Deployable | None = None,
 ) -> None:
     namespace = spec.namespace or ""
     service = spec.obj.spec
@@ -108,9 +142,7 @@ def check_service(
     if selector is None or any(kind is not AIMKind.PROFILE_CACHE and kind is not AIMKind.SERVICE
                                for kind, _, _ in invalid):
         return  # with invalid profiles around, "matches nothing" may be untrue
-    candidates: list[AIMProfileSpecCommon] = [
-        s.obj.spec for s in specs.profiles_in(namespace) if s.obj.spec.is_deployable
-    ] + [s.obj.spec for s in specs.cluster_profiles.values() if s.obj.spec.is_deployable]
+    candidates = (deployable or Deployable.of(specs)).for_selector(namespace, selector.aim_id)
     verdicts = [match_selector(c, selector, DEFAULT_FLOOR) for c in candidates]
     if any(v.matches for v in verdicts):
         return
@@ -138,8 +170,9 @@ def check_references(
     specs: Specs, findings: Findings, invalid: InvalidKeys, unreadable: bool = False
 ) -> None:
     """`unreadable`: some file could not be read, so "not found" may be untrue."""
+    deployable = Deployable.of(specs)
     for spec in specs.services.values():
-        check_service(spec, specs, findings, invalid, unreadable)
+        check_service(spec, specs, findings, invalid, unreadable, deployable)
     for cache in specs.caches.values():
         namespace = cache.namespace or ""
         target = cache.obj.spec
