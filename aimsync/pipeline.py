@@ -24,6 +24,7 @@ from typing import Protocol
 from aimsync.commit.git_ops import GitContext, GitIdentity, current_branch
 from aimsync.commit.publish import PublishResult, RunSummary, publish_status
 from aimsync.commit.remote import cloned
+from aimsync.commit.status_writer import status_folder_problem
 from aimsync.core.errors import InvalidInput
 from aimsync.core.exit_codes import ExitCode
 from aimsync.core.facts import ClusterFacts
@@ -217,9 +218,12 @@ class _Git:
 
 def _git_for(request: SyncRequest, settings: Settings, env: Mapping[str, str],
              secrets: tuple[str, ...]) -> _Git:
-    """The repository status is committed to; checked before any cluster contact."""
+    """The repository status is written and committed to; checked before any cluster contact."""
     if not request.writes_status:
         return _Git(None, None)
+    problem = status_folder_problem(request.root)
+    if problem:
+        raise InvalidInput(problem)
     identity = GitIdentity(settings.git.author_name, settings.git.author_email)
     context = GitContext.open(request.root, identity, env, secrets)
     if context is None:

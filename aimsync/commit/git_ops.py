@@ -15,8 +15,9 @@ from pathlib import Path
 
 import git
 
+from aimsync.commit.refs import checked_branch
 from aimsync.core.errors import AimsyncError, InvalidInput
-from aimsync.load.status_tree import README_PATH, STATUS_DIR, SUMMARY_PATH
+from aimsync.load.status_tree import STATUS_DIR
 
 PUSH_ATTEMPTS = 4
 
@@ -110,28 +111,6 @@ def spec_revision(context: GitContext | None) -> str:
     return found.strip() or "unknown"
 
 
-def write_status_tree(
-    root: Path, files: Mapping[str, str], existing: Mapping[str, str],
-    owned: Callable[[str], bool],
-) -> list[str]:
-    """Write the files that differ from `existing` (status/ as read at the start of the run);
-    remove status files of specs that left the repository (only those this instance owns).
-    Returns what changed."""
-    changed: list[str] = []
-    for relative, text in files.items():
-        if existing.get(relative) != text:
-            path = root / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            changed.append(relative)
-    kept = {SUMMARY_PATH, README_PATH}
-    for relative in existing:
-        if relative not in files and relative not in kept and owned(relative):
-            (root / relative).unlink()
-            changed.append(relative)
-    return changed
-
-
 def commit_status(context: GitContext, revision: str) -> str | None:
     """Commit the status folder alone, as aimsync; None when it did not change."""
     spec = context.status_pathspec
@@ -144,13 +123,15 @@ def commit_status(context: GitContext, revision: str) -> str | None:
 
 
 def current_branch(context: GitContext, explicit: str | None, environ: Mapping[str, str]) -> str:
+    """The branch to push to: --branch, the checked-out branch, or the CI's variables (from a
+    pull request's branch name: checked like any untrusted value)."""
     if explicit:
-        return explicit
+        return checked_branch(explicit)
     if not context.repo.head.is_detached:
-        return context.repo.active_branch.name
+        return checked_branch(context.repo.active_branch.name, "the checked-out branch")
     for variable in ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"):
         if environ.get(variable):
-            return environ[variable]
+            return checked_branch(environ[variable], variable)
     raise DetachedHead(
         "HEAD is detached (a CI checkout?): pass --branch NAME so aimsync knows which branch "
         "to push the status commit to"

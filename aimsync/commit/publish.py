@@ -17,7 +17,6 @@ from aimsync.commit.git_ops import (
     commit_status,
     push_status,
     spec_revision,
-    write_status_tree,
 )
 from aimsync.commit.status_files import (
     RunRecord,
@@ -25,6 +24,7 @@ from aimsync.commit.status_files import (
     status_documents,
     summary_text,
 )
+from aimsync.commit.status_writer import write_status_tree
 from aimsync.load.status_tree import README_PATH, SUMMARY_PATH, StatusTree
 from aimsync.observe.observe import StatusReport
 from aimsync.settings import Settings

@@ -19,10 +19,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from aimsync.commit.git_ops import GitError
-from aimsync.core.errors import InvalidInput
+from aimsync.commit.refs import checked_branch, checked_remote
 
 TOKEN_VARIABLE = "AIMSYNC_GIT_TOKEN"
 USERNAME_VARIABLE = "AIMSYNC_GIT_USERNAME"
@@ -46,7 +45,9 @@ class Clone:
 def git_environment(environ: Mapping[str, str], helper_dir: Path) -> tuple[dict[str, str], tuple[
     str, ...
 ]]:
-    env = {"GIT_TERMINAL_PROMPT": "0"}
+    # No prompts; only the transports aimsync supports, also for anything git fetches later.
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": "https:http:ssh:file",
+           "GIT_PROTOCOL_FROM_USER": "0"}
     secrets: tuple[str, ...] = ()
     token = environ.get(TOKEN_VARIABLE, "")
     if token:
@@ -69,19 +70,13 @@ def git_environment(environ: Mapping[str, str], helper_dir: Path) -> tuple[dict[
     return env, secrets
 
 
-def _refuse_embedded_credentials(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and (parts.password or parts.username):
-        raise InvalidInput(
-            "the repository URL carries credentials; put the token in AIMSYNC_GIT_TOKEN "
-            "instead, so it never reaches a log or the clone's config"
-        )
-
-
 @contextmanager
 def cloned(url: str, branch: str, environ: Mapping[str, str] | None = None) -> Iterator[Clone]:
+    """Raises InvalidInput for a URL or branch aimsync will not hand to git, GitError when
+    the clone fails."""
     environ = os.environ if environ is None else environ
-    _refuse_embedded_credentials(url)
+    remote = checked_remote(url)
+    checked_branch(branch)
     work = Path(tempfile.mkdtemp(prefix="aimsync-remote-"))
     try:
         helper_dir = work / "helper"
@@ -91,7 +86,7 @@ def cloned(url: str, branch: str, environ: Mapping[str, str] | None = None) -> I
         # A blobless clone: the whole commit history (so the revision the status reflects
         # can be found behind aimsync's own status commits) without old file contents.
         command = ["git", "clone", "--quiet", "--filter=blob:none", "--single-branch",
-                   "--branch", branch, url, str(target)]
+                   "--branch", branch, "--", remote.url, str(target)]
         result = subprocess.run(
             command, env={**os.environ, **env}, capture_output=True, text=True, check=False
         )
@@ -99,7 +94,7 @@ def cloned(url: str, branch: str, environ: Mapping[str, str] | None = None) -> I
             message = result.stderr.strip()
             for secret in secrets:
                 message = message.replace(secret, "***")
-            raise GitError(f"cannot clone {url} (branch {branch}): {message}")
+            raise GitError(f"cannot clone {remote.shown} (branch {branch}): {message}")
         yield Clone(target, env, secrets)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -21,8 +21,10 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from aimsync.kube.errors import ApiError, ConnectionFailed, Invalid, KubeError, api_error
+from aimsync.load.files import UnreadableFile, read_regular_file
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -90,6 +92,11 @@ class KubeClient:
     ) -> KubeClient:
         """From a kubeconfig (flag, $KUBECONFIG or ~/.kube/config), else in-cluster."""
         configuration = client.Configuration()
+        if kubeconfig is not None:
+            try:  # a FIFO or a device would hang the loader, a huge file exhaust memory
+                read_regular_file(kubeconfig, MAX_KUBECONFIG_BYTES)
+            except UnreadableFile as exc:
+                raise KubeConfigError(f"kubeconfig {kubeconfig}: {exc}") from None
         try:
             if kubeconfig is not None or context is not None or _default_kubeconfig_exists():
                 config.load_kube_config(
@@ -105,8 +112,12 @@ class KubeClient:
                         "no Kubernetes configuration: pass --kubeconfig, set $KUBECONFIG or "
                         "create ~/.kube/config (or run inside a cluster)"
                     ) from None
-        except (ConfigException, FileNotFoundError, OSError) as exc:
-            raise KubeConfigError(f"cannot load the Kubernetes configuration: {exc}") from None
+        except KubeConfigError:
+            raise
+        except Exception as exc:  # the loader raises anything for a malformed file
+            raise KubeConfigError(
+                f"cannot load the Kubernetes configuration: {_short(exc) or type(exc).__name__}"
+            ) from None
         configuration.connection_pool_maxsize = max(pool_size, 4)
         configuration.retries = False  # retries are ours, with their own policy
         return KubeClient(client.ApiClient(configuration))

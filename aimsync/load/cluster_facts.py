@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aimsync.core.facts import ClusterFacts, Node
 from aimsync.findings import Findings, Location
+from aimsync.load.files import TooLarge, UnreadableFile, read_regular_file
 from aimsync.load.yaml_reader import YamlLimits, read_yaml_documents
 
 MAX_FACTS_BYTES = 64 * 1024 * 1024
@@ -15,12 +16,16 @@ def load_cluster_facts(path: Path, findings: Findings) -> ClusterFacts:
     """Nodes from a Node List, a single Node, or a stream of Node documents."""
     shown = str(path)
     try:
-        if path.stat().st_size > MAX_FACTS_BYTES:
-            findings.error(Location(shown), "cluster facts file is larger than 64 MiB")
-            return ClusterFacts.unknown()
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular_file(path, MAX_FACTS_BYTES).decode("utf-8")
+    except TooLarge:
+        findings.error(Location(shown), "cluster facts file is larger than 64 MiB",
+                       rule="facts.read")
+        return ClusterFacts.unknown()
+    except UnreadableFile as exc:
         findings.error(Location(shown), f"cannot read cluster facts: {exc}", rule="facts.read")
+        return ClusterFacts.unknown()
+    except UnicodeDecodeError:
+        findings.error(Location(shown), "cluster facts are not UTF-8 text", rule="facts.read")
         return ClusterFacts.unknown()
     documents, problem = read_yaml_documents(
         text, YamlLimits(max_depth=64, max_nodes_per_document=5_000_000)

@@ -7,9 +7,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from aimsync.load.files import OUTSIDE, inside, resolved
 from aimsync.settings import SETTINGS_FILE
 
 SKIPPED_TOP_FOLDERS = ("status", "policies")
+FOLDER_LINK = (
+    "symbolic link to a folder: aimsync does not follow links to folders (the folder would "
+    "be read twice, or under another namespace); move or copy the folder instead"
+)
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -37,20 +42,13 @@ def discover_spec_files(
     root: Path, exclude: list[str], max_files: int
 ) -> tuple[list[DiscoveredFile], list[DiscoveryProblem]]:
     """Every *.yaml / *.yml below `root`, sorted, except status/, policies/, dot-folders,
-    the settings file and excluded paths. Symlinks are followed only inside the repository."""
+    the settings file and excluded paths. Links to files are followed only inside the
+    repository; links to folders are refused (reported, never followed)."""
     root = root.resolve()
     found: list[DiscoveredFile] = []
     problems: list[DiscoveryProblem] = []
-    visited_dirs: set[Path] = set()
-
-    def inside(path: Path) -> bool:
-        return path == root or root in path.parents
 
     def walk(directory: Path, relative_dir: PurePosixPath) -> None:
-        real = directory.resolve()
-        if real in visited_dirs:
-            return  # a symlink loop or a second link to the same folder
-        visited_dirs.add(real)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
@@ -67,23 +65,25 @@ def discover_spec_files(
                 continue
             path = Path(entry.path)
             if entry.is_symlink():
-                target = path.resolve()
-                if not inside(target):
+                target = resolved(path)
+                if target is None:
+                    problems.append(DiscoveryProblem(rel, "symbolic link loops back on itself"))
+                    continue
+                if not inside(root, target):
                     if entry.name.endswith(SPEC_SUFFIXES) or target.is_dir():
-                        problems.append(
-                            DiscoveryProblem(
-                                rel,
-                                "symbolic link points outside the repository; aimsync only "
-                                "reads files inside it",
-                            )
-                        )
+                        problems.append(DiscoveryProblem(rel, OUTSIDE))
                     continue
                 if not target.exists():
                     problems.append(DiscoveryProblem(rel, "symbolic link is broken"))
                     continue
-            if entry.is_dir(follow_symlinks=True):
+                if target.is_dir():
+                    # Read under two paths, a folder would be skipped once or give its specs
+                    # another folder's namespace: links to folders are refused, never followed.
+                    problems.append(DiscoveryProblem(rel, FOLDER_LINK))
+                    continue
+            if entry.is_dir(follow_symlinks=False):
                 walk(path, relative)
-            elif entry.name.endswith(SPEC_SUFFIXES) and entry.is_file(follow_symlinks=True):
+            elif entry.name.endswith(SPEC_SUFFIXES):  # the reader refuses what is no file
                 if len(found) >= max_files:
                     problems.append(
                         DiscoveryProblem(

@@ -6,12 +6,14 @@ files themselves (unreadable, too large, not UTF-8, not YAML) become findings.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aimsync.core.errors import InvalidInput
 from aimsync.findings import Findings, Location
 from aimsync.load.discovery import discover_spec_files
+from aimsync.load.files import OUTSIDE, TooLarge, UnreadableFile, inside, read_regular_file
 from aimsync.load.settings_file import settings_from_document
 from aimsync.load.status_tree import StatusTree, read_status_tree
 from aimsync.load.yaml_reader import YamlDocument, YamlLimits, read_yaml_documents
@@ -74,18 +76,17 @@ def read_file_documents(
     path: Path, relative: str, max_bytes: int, findings: Findings, limits: YamlLimits
 ) -> list[YamlDocument]:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            findings.error(
-                Location(relative),
-                f"file is {size} bytes; aimsync reads spec files of at most {max_bytes} bytes "
-                "(limits.maxFileBytes in aimsync.yaml)",
-                rule="file.too-large",
-            )
-            return []
-        data = path.read_bytes()
-    except OSError as exc:
-        findings.error(Location(relative), f"cannot read file: {exc.strerror}", rule="file.read")
+        data = read_regular_file(path, max_bytes)
+    except TooLarge as exc:
+        findings.error(
+            Location(relative),
+            f"file is {exc.size or f'more than {max_bytes}'} bytes; aimsync reads spec files "
+            f"of at most {max_bytes} bytes (limits.maxFileBytes in aimsync.yaml)",
+            rule=exc.rule,
+        )
+        return []
+    except UnreadableFile as exc:
+        findings.error(Location(relative), str(exc), rule=exc.rule)
         return []
     text = _decode(data, relative, findings)
     if text is None:
@@ -102,7 +103,10 @@ def read_file_documents(
 
 def load_settings(root: Path, findings: Findings) -> Settings:
     path = root / SETTINGS_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
+        return Settings()
+    if not inside(root, path):
+        findings.error(Location(SETTINGS_FILE), OUTSIDE, rule="file.outside")
         return Settings()
     documents = read_file_documents(
         path, SETTINGS_FILE, Settings().limits.max_file_bytes, findings, YamlLimits()

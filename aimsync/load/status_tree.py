@@ -7,6 +7,7 @@ A file that does not parse is kept as text and otherwise ignored: the next run r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,12 @@ from typing import Any
 
 import yaml
 
+from aimsync.load.files import UnreadableFile, read_regular_file
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml
 STATUS_DIR = "status"
+MAX_STATUS_FILE_BYTES = 8 * 1024 * 1024
+MAX_STATUS_BYTES = 256 * 1024 * 1024
 SUMMARY_FILE = "summary.yaml"
 README_FILE = "README.md"
 SUMMARY_PATH = f"{STATUS_DIR}/{SUMMARY_FILE}"
@@ -75,8 +81,8 @@ class StatusTree:
 
 def _parse(relative: str, text: str) -> tuple[list[StatusDocument], dict[str, Any]] | None:
     try:
-        loaded = list(yaml.safe_load_all(text))
-    except yaml.YAMLError:
+        loaded = list(yaml.load_all(text, Loader=_Loader))
+    except (yaml.YAMLError, RecursionError, ValueError):
         return None
     if relative == SUMMARY_PATH:
         first = loaded[0] if loaded else None
@@ -96,16 +102,35 @@ def _parse(relative: str, text: str) -> tuple[list[StatusDocument], dict[str, An
     return documents, {}
 
 
+def _regular_files(root: Path, folder: Path) -> dict[str, str]:
+    """Path -> text of every regular file below `folder`: links are not followed, a file too
+    large or beyond the total bound is left out (the next run rewrites status/ anyway)."""
+    files: dict[str, str] = {}
+    total = 0
+    for directory, folders, names in os.walk(folder, followlinks=False):
+        folders.sort()
+        for name in sorted(names):
+            path = Path(directory) / name
+            if path.is_symlink():
+                continue
+            try:
+                data = read_regular_file(path, MAX_STATUS_FILE_BYTES)
+            except UnreadableFile:
+                continue
+            total += len(data)
+            if total > MAX_STATUS_BYTES:
+                return files
+            files[path.relative_to(root).as_posix()] = data.decode("utf-8", errors="replace")
+    return files
+
+
 def read_status_tree(root: Path) -> StatusTree:
-    """Every regular file under status/ (symlinks are not followed), parsed once."""
+    """Every regular file under status/ (links are not followed), parsed once. A status/
+    that is a link is not read at all (and not written: see aimsync.commit.status_writer)."""
     folder = root / STATUS_DIR
     if not folder.is_dir() or folder.is_symlink():
         return StatusTree()
-    files = {
-        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8", errors="replace")
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.is_symlink()
-    }
+    files = _regular_files(root, folder)
     documents: list[StatusDocument] = []
     summary: dict[str, Any] = {}
     unreadable: list[str] = []
