@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from aimsync.api.base import DNS1123_LABEL, APIModel, NonNegInt32, Quantity
+from aimsync.core.quantity import parse_quantity
 
 SETTINGS_FILE = "aimsync.yaml"
 # The AIMArtifact default of the AIM Engine CRD (reference §1.6); newer operator builds inject
@@ -17,6 +18,15 @@ SETTINGS_FILE = "aimsync.yaml"
 DEFAULT_DOWNLOADER_IMAGE = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
 
 Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
+
+
+def _above_zero(value: int | str) -> int | str:
+    if parse_quantity(value) <= 0:
+        raise ValueError(f"{value} is not above zero; give a size such as 70Gi")
+    return value
+
+
+PositiveQuantity = Annotated[Quantity, AfterValidator(_above_zero)]
 
 
 class ObjectLocation(APIModel):
@@ -43,13 +53,13 @@ class Settings(APIModel):
     field_manager: Annotated[str, Field(min_length=1, max_length=128)] = "aimsync"
     # Fields taken by imperative edits of these managers (prefixes; Update operations only)
     # are drift: aimsync takes them back. Conflicts with anything else are reported.
-    reclaim_from_managers: list[str] = Field(
+    reclaim_from_managers: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=lambda: ["kubectl", "before-first-apply"]
-    )
+    )  # an empty prefix would match every manager
     downloader_image: Annotated[str, Field(min_length=1)] = DEFAULT_DOWNLOADER_IMAGE
     default_storage_class: str | None = None
-    # Size of a model source that gives none (the PVC of a cache must be sized).
-    default_cache_size: Quantity | None = None
+    # Size of a model source that gives none (the PVC of a cache must be sized); above zero.
+    default_cache_size: PositiveQuantity | None = None
     pvc_headroom_percent: NonNegInt32 = 10
     lock: ObjectLocation = ObjectLocation(name="aimsync-lock")
     inventory: ObjectLocation = ObjectLocation(name="aimsync-inventory")

@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 
 from aimsync.api.base import PATTERN_HELP, APIModel
 from aimsync.core.fields import FieldPath
+from aimsync.core.secrets import MASK, is_secret_name
 
 # Keys that users often get wrong in ways difflib cannot guess.
 _KNOWN_MISTAKES = {"sourceURI": "sourceUri", "sourceURL": "sourceUri", "aimID": "aimId"}
@@ -23,6 +24,8 @@ _KNOWN_MISTAKES = {"sourceURI": "sourceUri", "sourceURL": "sourceUri", "aimID": 
 
 def describe_value(value: object) -> str:
     """How a value looks in YAML, for messages: the string "2", the number 2, a list."""
+    if isinstance(value, _Hidden):
+        return "a value that is not shown (the field holds a credential)"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if value is None:
@@ -102,6 +105,32 @@ def suggest(word: str, candidates: list[str]) -> str | None:
 
 def _literal_values(expected: str) -> list[str]:
     return re.findall(r"'([^']*)'", expected)
+
+
+class _Hidden:
+    """Stands for the value of a credential's field in a message: never echoed."""
+
+    def __str__(self) -> str:
+        return MASK
+
+
+def _holds_credential(loc: tuple[Any, ...], data: object) -> bool:
+    """A field whose name is a credential's (engineEnv: {HF_TOKEN: ...}), or the value of an
+    env entry whose name is (env: [{name: HF_TOKEN, value: ...}])."""
+    node = data
+    for part in loc:
+        if isinstance(part, str) and is_secret_name(part):
+            return True
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            item = node[part]
+            if isinstance(item, dict) and is_secret_name(str(item.get("name", ""))):
+                return True
+            node = item
+        else:
+            return False
+    return False
 
 
 def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
@@ -213,5 +242,7 @@ def validate_model(
             path = _clean_loc(tuple(error["loc"]), data)
             if error["type"] == "missing" and path in suggested:
                 continue
+            if _holds_credential(tuple(error["loc"]), data):
+                error = {**error, "input": _Hidden()}
             problems.append((path, _message(error, model), f"schema.{error['type']}"))
         return None, problems

@@ -28,7 +28,8 @@ def load_cluster_facts(path: Path, findings: Findings) -> ClusterFacts:
         findings.error(Location(shown), "cluster facts are not UTF-8 text", rule="facts.read")
         return ClusterFacts.unknown()
     documents, problem = read_yaml_documents(
-        text, YamlLimits(max_depth=64, max_nodes_per_document=5_000_000)
+        text, YamlLimits(max_depth=64, max_nodes_per_document=5_000_000,
+                         max_bytes_per_document=2 * MAX_FACTS_BYTES)
     )
     if problem is not None:
         findings.error(

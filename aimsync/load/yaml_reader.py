@@ -61,6 +61,7 @@ class Position:
 class YamlLimits:
     max_depth: int = 64
     max_nodes_per_document: int = 50_000  # after alias expansion
+    max_bytes_per_document: int = 16 * 1024 * 1024  # of scalars, after alias expansion
     max_documents_per_file: int = 1_000
 
 
@@ -190,6 +191,7 @@ class _Frame:
     anchor: str | None
     start: Position
     nodes: int = 1
+    size_bytes: int = 0
     pending_key: str | None = None
     pending_key_pos: Position | None = None
     merges: list[dict[str, object]] = field(default_factory=list)
@@ -203,12 +205,22 @@ class _DocumentBuilder:
         self.pos = positions
         self.document = YamlDocument(index=index, start=start, value=None)
         self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[object, int]] = {}
+        self.anchors: dict[str, tuple[object, int, int]] = {}  # value, nodes, bytes
         self.nodes = 0
+        self.size_bytes = 0
 
     # -- adding values -------------------------------------------------------------------
-    def _count(self, n: int, position: Position) -> None:
+    def _count(self, n: int, size_bytes: int, position: Position) -> None:
         self.nodes += n
+        self.size_bytes += size_bytes
+        if self.size_bytes > self.limits.max_bytes_per_document:
+            raise _Abort(
+                YamlProblem(
+                    position,
+                    f"document is too large: more than {self.limits.max_bytes_per_document} "
+                    "bytes of values after expanding aliases (an alias bomb?)",
+                )
+            )
         if self.nodes > self.limits.max_nodes_per_document:
             raise _Abort(
                 YamlProblem(
@@ -232,12 +244,13 @@ class _DocumentBuilder:
         self.document.positions[path] = top.pending_key_pos
         return path
 
-    def _attach(self, value: object, size: int, position: Position) -> None:
+    def _attach(self, value: object, size: int, size_bytes: int, position: Position) -> None:
         if not self.stack:
             self.document.value = value
             return
         top = self.stack[-1]
         top.nodes += size
+        top.size_bytes += size_bytes
         if isinstance(top.container, list):
             top.container.append(value)
             return
@@ -287,25 +300,26 @@ class _DocumentBuilder:
             value = _construct_tagged(tag, event.value, position)
         else:
             raise _Abort(YamlProblem(position, f"unsupported YAML tag {tag!r}"))
-        self._count(1, position)
+        size_bytes = len(event.value)
+        self._count(1, size_bytes, position)
         self._child_path(position)
         if event.anchor:
-            self.anchors[event.anchor] = (value, 1)
-        self._attach(value, 1, position)
+            self.anchors[event.anchor] = (value, 1, size_bytes)
+        self._attach(value, 1, size_bytes, position)
 
     def alias(self, event: yaml.AliasEvent) -> None:
         position = self.pos(event.start_mark)
         if event.anchor not in self.anchors:
             raise _Abort(YamlProblem(position, f"unknown or recursive alias *{event.anchor}"))
-        value, size = self.anchors[event.anchor]
+        value, size, size_bytes = self.anchors[event.anchor]
         if self._expects_key():
             if not isinstance(value, str):
                 raise _Abort(YamlProblem(position, "an alias used as a key must be a string"))
             self._set_key(value, position)
             return
-        self._count(size, position)
+        self._count(size, size_bytes, position)
         self._child_path(position)
-        self._attach(value, size, position)
+        self._attach(value, size, size_bytes, position)
 
     def start_collection(self, event: yaml.CollectionStartEvent) -> None:
         position = self.pos(event.start_mark)
@@ -320,7 +334,7 @@ class _DocumentBuilder:
                     position, f"nesting is deeper than {self.limits.max_depth} levels"
                 )
             )
-        self._count(1, position)
+        self._count(1, 0, position)
         path = self._child_path(position)
         container: dict[str, object] | list[object] = {} if is_map else []
         self.stack.append(_Frame(container, path, event.anchor, position))
@@ -332,8 +346,8 @@ class _DocumentBuilder:
                 for key, value in source.items():
                     frame.container.setdefault(key, value)
         if frame.anchor:
-            self.anchors[frame.anchor] = (frame.container, frame.nodes)
-        self._attach(frame.container, frame.nodes, frame.start)
+            self.anchors[frame.anchor] = (frame.container, frame.nodes, frame.size_bytes)
+        self._attach(frame.container, frame.nodes, frame.size_bytes, frame.start)
 
 
 def read_yaml_documents(

@@ -19,6 +19,7 @@ from aimsync.api.metadata import (
     check_qualified_key,
 )
 from aimsync.core.fields import FieldPath
+from aimsync.core.quantity import QuantityError, parse_quantity
 from aimsync.findings import Severity
 from aimsync.settings import Settings
 
@@ -96,13 +97,32 @@ def metadata_rules(data: dict[str, object]) -> Iterator[RuleFinding]:
                     )
 
 
+def _positive_size(size: object) -> bool | None:
+    """Whether a quantity is above zero; None when it is no quantity (the schema says so)."""
+    if isinstance(size, bool) or not isinstance(size, (int, str)):
+        return None
+    try:
+        return parse_quantity(size) > 0
+    except QuantityError:
+        return None
+
+
 def _source_size_rules(
     sources: object, base: FieldPath, settings: Settings
 ) -> Iterator[RuleFinding]:
-    if settings.default_cache_size is not None or not isinstance(sources, list):
+    if not isinstance(sources, list):
         return
     for index, source in enumerate(sources):
-        if isinstance(source, dict) and source.get("size") is None:
+        if not isinstance(source, dict):
+            continue
+        if _positive_size(source.get("size")) is False:
+            yield RuleFinding(
+                (*base, index, "size"),
+                f"size {source['size']} is not above zero: a cache volume holds the model's "
+                "weights; give the size of the model (e.g. size: 70Gi)",
+                "aimsync.source-size-positive",
+            )
+        if settings.default_cache_size is None and source.get("size") is None:
             yield RuleFinding(
                 (*base, index),
                 "size is missing: aimsync must size the cache volume of every model source; "
@@ -308,6 +328,13 @@ def _profile_reference_rules(
 
 
 def _replica_rules(spec: dict[str, object]) -> Iterator[RuleFinding]:
+    replicas = spec.get("replicas")
+    if isinstance(replicas, int) and not isinstance(replicas, bool) and replicas < 0:
+        yield RuleFinding(
+            ("spec", "replicas"),
+            f"replicas {replicas} is below zero; use 0 or more",
+            "aimsync.replicas-range",
+        )
     low, high = spec.get("minReplicas"), spec.get("maxReplicas")
     ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
     if ints and low > high:  # type: ignore[operator]

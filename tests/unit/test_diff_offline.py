@@ -160,3 +160,44 @@ def test_base_requires_a_git_repository(tmp_path: Path) -> None:
     result = diff(tmp_path / "plain", "--base", "HEAD")
     assert result.exit_code == 2
     assert "not inside a Git repository" in result.stderr
+
+
+def test_export_attributes_of_a_commit_do_not_change_what_is_compared(repo: Path) -> None:
+    """`git archive` would drop export-ignore files and rewrite export-subst ones: the base
+    is read from the Git objects instead."""
+    (repo.parent / ".gitattributes").write_text("repo-layout/namespaces/** export-ignore\n")
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-qm", "attributes")
+    result = diff(repo, "--base", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("no changes")
+
+
+def test_a_base_commit_missing_from_a_shallow_clone_names_the_fix(
+    repo: Path, tmp_path: Path
+) -> None:
+    commit_change(repo, "namespaces/ml-team/services/qwen-batch.yaml", "metric: throughput",
+                  "metric: latency")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.parent}", str(shallow))
+    result = diff(shallow / "repo-layout", "--base", "HEAD~1")
+    assert result.exit_code == 2
+    assert "shallow clone" in result.stderr and "fetch-depth: 0" in result.stderr
+
+
+@pytest.mark.parametrize("ref", ["--output=/tmp/x", "@{-1}", "HEAD@{yesterday}", "no-such-ref",
+                                 "HEAD~999", "\x1b[31m"])
+def test_a_ref_that_names_no_commit_is_an_input_error(repo: Path, ref: str) -> None:
+    result = diff(repo, "--base", ref)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.stderr
+
+
+def test_a_committed_link_leaving_the_repository_is_refused(repo: Path) -> None:
+    (repo / "namespaces/ml-team/services/leak.yaml").symlink_to("/etc/passwd")
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-qm", "a link")
+    result = diff(repo, "--base", "HEAD")
+    assert result.exit_code == 2
+    assert "leak.yaml:1:1: error: symbolic link points outside the repository" in result.stderr
+    assert "root:" not in result.output

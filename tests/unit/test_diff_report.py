@@ -68,3 +68,35 @@ def test_markdown_stays_within_budget_and_says_what_was_left_out() -> None:
 def test_markdown_without_changes_says_so() -> None:
     text = format_markdown(compare_sets([obj("a", "x")], [obj("a", "x")]), None, "t")
     assert "No changes to the derived Kubernetes objects." in text
+
+
+def profile_configmap(token: str) -> dict[str, object]:
+    """A profile ConfigMap as render writes it: the profile file as YAML text."""
+    from aimsync.render.profile_configmap import profile_document
+    from tests.factories import make_specs
+
+    specs = make_specs(cluster={"p": {"aimId": "a/b", "image": "i:1", "engineEnv": {
+        "HF_TOKEN": token, "VLLM_LOGGING_LEVEL": "INFO"}}})
+    document = profile_document(specs.cluster_profiles["p"].obj.spec)
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "p", "namespace": "ns"}, "data": {"p.yaml": document}}
+
+
+def test_a_credential_in_the_profile_file_is_masked_as_data() -> None:
+    before, after = mask_pair(profile_configmap("hf_old"), profile_configmap("hf_new"))
+    assert before is not None and after is not None
+    old, new = before["data"]["p.yaml"], after["data"]["p.yaml"]  # type: ignore[index]
+    assert "hf_old" not in old and "hf_new" not in new
+    assert "HF_TOKEN: '*** (before)'" in old and "HF_TOKEN: '*** (after)'" in new
+    assert "VLLM_LOGGING_LEVEL: INFO" in new  # ordinary values stay readable
+
+
+def test_names_that_look_like_credentials_are_masked() -> None:
+    for name in ("OPENAI_KEY", "DB_PASS", "awsSecretAccessKey", "X_API_KEY", "HFTOKEN"):
+        assert env_value(mask(obj("a", "s3cret", env=name).manifest)) == "***", name
+
+
+def test_userinfo_of_a_url_is_masked_in_every_string() -> None:
+    manifest: dict[str, object] = {"kind": "Job", "spec": {"args": ["s3://key:secret@bucket/m"]}}
+    masked = mask(manifest)
+    assert masked["spec"] == {"args": ["s3://***@bucket/m"]}

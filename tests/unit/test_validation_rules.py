@@ -187,6 +187,14 @@ CASES = [
     Case("source-size-required",
          prf("aimId: a/b\nimage: i\nmodelSources:\n  - {modelId: a/b, sourceUri: hf://a/b}"), PRF,
          9, "spec.modelSources[0]", "size is missing"),
+    Case("source-size-zero",
+         prf("aimId: a/b\nimage: i\nmodelSources:\n  - modelId: a/b\n    sourceUri: hf://a/b\n"
+             "    size: 0"), PRF, 11, "spec.modelSources[0].size", "size 0 is not above zero"),
+    Case("source-size-negative",
+         prf("aimId: a/b\nimage: i\nmodelSources:\n  - modelId: a/b\n    sourceUri: hf://a/b\n"
+             "    size: -10Gi"), PRF, 11, "spec.modelSources[0].size", "is not above zero"),
+    Case("replicas-negative", svc("profile: {name: qwen}\nreplicas: -1"), SVC, 7,
+         "spec.replicas", "replicas -1 is below zero"),
     Case("cluster-profile-caching", prf(DEPLOYABLE + "caching: {enabled: true}",
                                         kind="AIMClusterProfile"),
          "cluster/profiles/p.yaml", 12, "spec.caching", "AIMClusterProfile has no caching"),
@@ -345,3 +353,32 @@ def test_annotations_over_256_kib_in_total_are_refused(tmp_path: Path) -> None:
     (finding,) = [f for f in result.findings.errors if f.field == "metadata.annotations"]
     assert "Kubernetes allows at most 262144" in finding.message
     assert finding.location.line == 5
+
+
+def test_a_validation_message_never_echoes_the_value_of_a_credential(tmp_path: Path) -> None:
+    spec = DEPLOYABLE + "engineEnv:\n  HF_TOKEN: 123456789012345\n"
+    result = validate_files(tmp_path, {CLP: CLUSTER_PROFILE, PRF: profile(spec)})
+    (error,) = result.findings.errors
+    assert error.field == "spec.engineEnv.HF_TOKEN"
+    assert "123456789012345" not in error.message
+    assert "not shown" in error.message
+
+
+def test_a_validation_message_never_echoes_an_env_entry_of_a_credential(tmp_path: Path) -> None:
+    files = svc("profile: {name: qwen}\nenv:\n  - {name: OPENAI_KEY, value: 424242424242}")
+    (error,) = validate_files(tmp_path, files).findings.errors
+    assert "424242424242" not in error.message
+
+
+@pytest.mark.parametrize(("setting", "field", "fragment"), [
+    ("defaultCacheSize: -5Gi", "defaultCacheSize", "-5Gi is not above zero"),
+    ("defaultCacheSize: 0", "defaultCacheSize", "0 is not above zero"),
+    ("reclaimFromManagers: ['']", "reclaimFromManagers[0]", "must not be empty"),
+])
+def test_settings_that_make_no_sense_are_located_errors(
+    tmp_path: Path, setting: str, field: str, fragment: str
+) -> None:
+    result = validate_files(tmp_path, {"aimsync.yaml": setting + "\n", CLP: CLUSTER_PROFILE})
+    (error,) = result.findings.errors
+    assert (error.location.path, error.location.line, error.field) == ("aimsync.yaml", 1, field)
+    assert fragment in error.message

@@ -495,7 +495,14 @@ PROFILE_CASES = [
         R,
         "schema.quantity_type",
     ),
-    _profile_case("profile-source-size-zero", deployable(modelSources=[source(size=0)]), A),
+    _profile_case(
+        "profile-source-size-zero", deployable(modelSources=[source(size=0)]), S,
+        "aimsync.source-size-positive",
+    ),
+    _profile_case(
+        "profile-source-size-negative", deployable(modelSources=[source(size="-10Gi")]), S,
+        "aimsync.source-size-positive",
+    ),
     _profile_case(
         "profile-two-sources", deployable(modelSources=[source(), source(modelId="qwen/draft")]), A
     ),
@@ -861,6 +868,9 @@ SERVICE_CASES = [
     _service_case("service-replicas-string", svc({"replicas": "2"}), R, "schema.int_type"),
     _service_case("service-replicas-float", svc({"replicas": 1.5}), R, "schema.int_type"),
     _service_case("service-replicas-three", svc({"replicas": 3}), A),
+    _service_case(
+        "service-replicas-negative", svc({"replicas": -1}), S, "aimsync.replicas-range"
+    ),
     _service_case(
         "service-template", svc({"template": {"name": "qwen"}}), R, "cel.service-no-template"
     ),
