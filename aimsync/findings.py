@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from aimsync.core.text import one_line
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -25,7 +27,7 @@ class Location:
     column: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}"
+        return f"{one_line(self.path)}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 
 from aimsync.api.base import APIModel
 from aimsync.api.common import NamespaceName, ObjectName
+from aimsync.core.text import shown
 
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -17,17 +18,17 @@ def check_qualified_key(key: str) -> str | None:
     """Why `key` is not a valid label/annotation key, or None (k8s IsQualifiedName)."""
     prefix, _, name = key.rpartition("/")
     if "/" in prefix:
-        return f"key {key!r} has more than one '/'"
+        return f"key {shown(key)} has more than one '/'"
     if key.startswith("/") or (prefix == "" and key.count("/") == 1):
-        return f"key {key!r} has an empty prefix before '/'"
+        return f"key {shown(key)} has an empty prefix before '/'"
     if prefix and (len(prefix) > 253 or not _PREFIX.match(prefix)):
         return (
-            f"key prefix {prefix!r} must be a DNS subdomain (lowercase letters, digits, '-' "
+            f"key prefix {shown(prefix)} must be a DNS subdomain (lowercase letters, digits, '-' "
             "and '.', at most 253 characters)"
         )
     if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
         return (
-            f"key name {name!r} must be 1-63 characters of letters, digits, '-', '_' and '.', "
+            f"key name {shown(name)} must be 1-63 characters of letters, digits, '-', '_' and '.', "
             "starting and ending with a letter or digit"
         )
     return None
@@ -36,8 +37,8 @@ def check_qualified_key(key: str) -> str | None:
 def check_label_value(value: str) -> str | None:
     if len(value) > 63 or not LABEL_VALUE.match(value):
         return (
-            f"label value {value!r} must be at most 63 characters of letters, digits, '-', '_' "
-            "and '.', starting and ending with a letter or digit (or empty)"
+            f"label value {shown(value)} must be at most 63 characters of letters, digits, '-', "
+            "'_' and '.', starting and ending with a letter or digit (or empty)"
         )
     return None
 

@@ -49,6 +49,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             _state(ctx).log.error("interrupted")
             code = 130
+        except BrokenPipeError:  # `aimsync render | head`: the reader left; nothing to say
+            code = ExitCode.OK
+        except OSError as exc:  # the output cannot be written (a full disk, a closed file)
+            _state(ctx).log.error(f"cannot write the output: {exc.strerror or exc}")
+            code = ExitCode.FAILURE
         except Exception as exc:
             if _state(ctx).verbose:
                 traceback.print_exc()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aimsync.core.errors import InvalidInput
+from aimsync.core.fields import format_field_path
 from aimsync.findings import Findings, Location
 from aimsync.load.discovery import discover_spec_files
 from aimsync.load.files import OUTSIDE, TooLarge, UnreadableFile, inside, read_regular_file
@@ -96,6 +97,7 @@ def read_file_documents(
         findings.error(
             Location(relative, problem.position.line, problem.position.column),
             problem.message,
+            field=format_field_path(problem.path),
             rule="file.yaml",
         )
     return documents

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 
@@ -87,6 +87,7 @@ class YamlDocument:
 class YamlProblem:
     position: Position
     message: str
+    path: FieldPath = ()  # the field the problem is in, when known
 
 
 class _Abort(Exception):
@@ -230,6 +231,15 @@ class _DocumentBuilder:
                 )
             )
 
+    def _next_path(self) -> FieldPath:
+        """Path of the value about to be added (nothing recorded)."""
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.container, list):
+            return (*top.path, len(top.container))
+        return (*top.path, top.pending_key) if top.pending_key is not None else top.path
+
     def _child_path(self, position: Position) -> FieldPath:
         """Path of the value about to be added; records its position."""
         if not self.stack:
@@ -293,13 +303,16 @@ class _DocumentBuilder:
             self._set_key(event.value, position)
             return
         tag = event.tag
-        if tag is None or tag == "!":
-            plain = event.implicit[0] and tag is None
-            value = _resolve_plain(event.value, position) if plain else event.value
-        elif tag in _SCALAR_TAGS:
-            value = _construct_tagged(tag, event.value, position)
-        else:
-            raise _Abort(YamlProblem(position, f"unsupported YAML tag {tag!r}"))
+        try:
+            if tag is None or tag == "!":
+                plain = event.implicit[0] and tag is None
+                value = _resolve_plain(event.value, position) if plain else event.value
+            elif tag in _SCALAR_TAGS:
+                value = _construct_tagged(tag, event.value, position)
+            else:
+                raise _Abort(YamlProblem(position, f"unsupported YAML tag {tag!r}"))
+        except _Abort as abort:  # name the field the value was written for
+            raise _Abort(replace(abort.problem, path=self._next_path())) from None
         size_bytes = len(event.value)
         self._count(1, size_bytes, position)
         self._child_path(position)

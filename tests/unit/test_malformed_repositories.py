@@ -188,12 +188,12 @@ CASES: list[Case] = [
     case(
         "yaml-python-object-tag",
         svc("replicas: 1", "replicas: !!python/object:os.system 1"),
-        at_service(8, "", "unsupported YAML tag", "python/object"),
+        at_service(8, "spec.replicas", "unsupported YAML tag", "python/object"),
     ),
     case(
         "yaml-custom-ref-tag",
         svc("name: qwen-fp8", "name: !Ref qwen-fp8"),
-        at_service(7, "", "unsupported YAML tag", "!Ref"),
+        at_service(7, "spec.profile.name", "unsupported YAML tag", "!Ref"),
     ),
     case(
         "yaml-recursive-alias",
@@ -220,24 +220,24 @@ CASES: list[Case] = [
     case(
         "yaml-nan",
         svc("replicas: 1", "replicas: .nan"),
-        at_service(8, "", "NaN", "JSON"),
+        at_service(8, "spec.replicas", "NaN", "JSON"),
     ),
     case(
         "yaml-negative-infinity",
         svc("replicas: 1", "replicas: -.inf"),
-        at_service(8, "", "infinity", "JSON"),
+        at_service(8, "spec.replicas", "infinity", "JSON"),
     ),
     case(
         # 1e400 overflows to inf: it must be refused like .inf, not slip into engineArgs.
         "yaml-float-overflow-is-infinity",
         prof("  acceleratorCount: 1\n", "  acceleratorCount: 1\n  engineArgs:\n    x: 1e400\n"),
-        at_profile(12, "", "JSON"),
+        at_profile(12, "spec.engineArgs.x", "JSON"),
     ),
     case(
         # Python refuses int("9" * 5000); the reader must report it, not crash.
         "yaml-integer-with-5000-digits",
         svc("replicas: 1", "replicas: " + "9" * 5000),
-        at_service(8, "", "number"),
+        at_service(8, "spec.replicas", "number"),
     ),
     case(
         "yaml-control-character",
