@@ -7,7 +7,8 @@
 
 Both entries share load -> validate -> resolve -> render (`derive`). The stages are pure; the
 I/O is here and at the edges (load: files; kube: the cluster; commit: Git). The command line
-and the benchmarks call these entries and nothing below them.
+and the benchmarks run the stages through these entries (check_repository, render_repository,
+diff_refs, sync_repository, status_reports); they only format what comes back.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from pathlib import Path
 from typing import Protocol
 
 from aimsync.commit.git_ops import GitContext, GitIdentity, current_branch
-from aimsync.commit.publish import PublishResult, RunSummary, publish_status
+from aimsync.commit.publish import RunSummary, publish_status
 from aimsync.commit.remote import cloned
 from aimsync.commit.status_writer import status_folder_problem
-from aimsync.core.errors import InvalidInput
+from aimsync.core.errors import AimsyncError, InvalidInput
 from aimsync.core.exit_codes import ExitCode
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.live import LiveObjects
+from aimsync.core.results import PublishFailure, PublishResult, PublishStep
 from aimsync.findings import Findings
 from aimsync.kube.client import KubeClient
 from aimsync.kube.inventory import Inventory
@@ -37,8 +39,13 @@ from aimsync.kube.namespaces import ensure_namespace
 from aimsync.kube.read import read_cluster_facts
 from aimsync.kube.ssa.apply import ApplyPolicy
 from aimsync.load.cluster_facts import load_cluster_facts
-from aimsync.load.repository import LoadedRepository, load_repository
+from aimsync.load.git_ref import tree_at_ref
+from aimsync.load.repository import LoadedRepository, load_repository, require_folder
+from aimsync.load.status_tree import StatusTree, read_status_tree
 from aimsync.observe.observe import observe
+from aimsync.plan.changes import ChangeSet
+from aimsync.plan.compare import compare_sets
+from aimsync.plan.summary import AimSummary, RenderedSide, summarize
 from aimsync.render.desired import DesiredSet
 from aimsync.render.gating import CacheState, Gated, gate
 from aimsync.render.render import render
@@ -73,6 +80,9 @@ class Events(Protocol):
         """The warnings of a valid repository (before the run goes on)."""
 
     def progress(self, message: str) -> None: ...
+
+    def finished(self, run: SyncRun) -> None:
+        """The cluster part is done (before status is published, which may take a while)."""
 
 
 # -- the shared stages: load -> validate -> resolve -> render ------------------------------
@@ -124,11 +134,12 @@ def derive(validated: Validated, facts: ClusterFacts) -> Derived:
     return Derived(validated, facts, resolved, render(validated.specs, resolved))
 
 
-def facts_from_file(path: Path) -> ClusterFacts:
+def facts_from_file(path: Path, files_read: int = 0) -> ClusterFacts:
+    """Nodes from --cluster-facts; `files_read`: of the repository, for the summary line."""
     found = Findings()
     facts = load_cluster_facts(path, found)
     if found.has_errors:
-        raise InvalidRepository(found, 0)
+        raise InvalidRepository(found, files_read)
     return facts
 
 
@@ -142,6 +153,45 @@ def render_repository(
     available (and the notes say so)."""
     validated = validated_repository(root, label)
     return derive(validated, facts if facts is not None else ClusterFacts.unknown())
+
+
+# A review wants to see the InferenceServices, so downloads count as done on both sides.
+REVIEW = CacheState(assume_ready=True)
+
+
+@dataclass(frozen=True)
+class OfflineDiff:
+    """`aimsync diff --base`: what a change of the repository does to the derived objects."""
+
+    changes: ChangeSet
+    summary: AimSummary
+    title: str
+
+
+def _side(derived: Derived) -> RenderedSide:
+    return RenderedSide(derived.specs, list(derived.resolved.resolutions))
+
+
+def diff_refs(
+    root: Path, base: str, head: str | None = None, *, facts: ClusterFacts | None = None
+) -> OfflineDiff:
+    """The repository at `base` against `head` (default: the working tree), both rendered
+    offline with the same facts. Raises InvalidRepository naming the side that is invalid."""
+    with tree_at_ref(root, base) as base_root:
+        before = render_repository(base_root, facts=facts, label=base)
+        if head is None:
+            after = render_repository(root, facts=facts, label="the working tree")
+        else:
+            with tree_at_ref(root, head) as head_root:
+                after = render_repository(head_root, facts=facts, label=head)
+    changes = compare_sets(before.gated(REVIEW).objects, after.gated(REVIEW).objects)
+    title = f"{base} → {head or 'working tree'}"
+    return OfflineDiff(changes, summarize(_side(before), _side(after), changes), title)
+
+
+def status_reports(root: Path) -> StatusTree:
+    """`aimsync status`: the reports of the last run under status/ (no cluster needed)."""
+    return read_status_tree(require_folder(root))
 
 
 # -- online: diff (plan only) and sync -----------------------------------------------------
@@ -210,6 +260,11 @@ class SyncRun:
 Connect = Callable[[int], KubeClient]  # pool size -> a connected client
 
 
+def connect_with(kubeconfig: Path | None, context: str | None) -> Connect:
+    """How a run connects: the kubeconfig (or in-cluster config), a pool of the run's size."""
+    return lambda pool: KubeClient.connect(kubeconfig, context, pool_size=pool)
+
+
 @dataclass(frozen=True)
 class _Git:
     context: GitContext | None
@@ -263,15 +318,16 @@ def _sync_folder(
 ) -> SyncRun:
     started, clock = dt.datetime.now(dt.UTC), time.monotonic()
     validated = validated_repository(request.root)  # an invalid repository changes nothing
-    events.warnings(validated.warnings, validated.loaded.files_read)
+    files_read = validated.loaded.files_read
+    events.warnings(validated.warnings, files_read)
     settings = validated.specs.settings
     git = _git_for(request, settings, git_env, secrets)
-    facts = facts_from_file(request.facts_file) if request.facts_file is not None else None
+    facts = None if request.facts_file is None else facts_from_file(request.facts_file, files_read)
     options = request.options(settings)
     kube = connect(request.concurrency)
     try:
         with _run_lock(kube, settings, request.plan_only) as lock:
-            derived = derive(validated, facts or read_cluster_facts(kube))
+            derived = derive(validated, read_cluster_facts(kube) if facts is None else facts)
             cluster = KubeCluster(
                 kube,
                 Inventory(kube, settings.inventory.namespace, settings.inventory.name),
@@ -283,29 +339,38 @@ def _sync_folder(
             report = run_sync(cluster, derived.specs, derived.desired, options, events.progress)
     finally:
         kube.close()
-    published = None
-    if report.live_after is not None:
-        published = _publish(
-            request, derived, report, report.live_after, git, started, time.monotonic() - clock
-        )
-    return SyncRun(derived, report, kube.stats.as_dict(), request.plan_only, published)
+    run = SyncRun(derived, report, kube.stats.as_dict(), request.plan_only)
+    events.finished(run)
+    if report.live_after is None:
+        return run
+    published = _publish(
+        request, derived, report, report.live_after, git, started, time.monotonic() - clock
+    )
+    return replace(run, published=published)
 
 
 def _publish(
     request: SyncRequest, derived: Derived, report: SyncReport, live: LiveObjects, git: _Git,
     started: dt.datetime, duration: float,
 ) -> PublishResult:
-    """observe -> commit: the status of every spec, written (and committed, pushed)."""
+    """observe -> commit: the status of every spec, written (and committed, pushed). It never
+    raises: the cluster is applied by now, and the run's report must reach the person."""
     tree = derived.validated.loaded.status
     now = started.strftime("%Y-%m-%dT%H:%M:%SZ")
-    reports = observe(derived.specs, derived.resolved, derived.desired, live, tree.statuses(), now)
-    summary = RunSummary(
-        started, duration, report.ok, report.counts().as_dict(), report.object_writes > 0
-    )
-    return publish_status(
-        request.root, tree, reports, summary, derived.specs.settings,
-        git=git.context, commit=request.commit_status, push_branch=git.push_branch,
-    )
+    try:
+        reports = observe(
+            derived.specs, derived.resolved, derived.desired, live, tree.statuses(), now
+        )
+        summary = RunSummary(
+            started, duration, report.ok, report.counts().as_dict(), report.object_writes > 0
+        )
+        return publish_status(
+            request.root, tree, reports, summary, derived.specs.settings,
+            git=git.context, commit=request.commit_status, push_branch=git.push_branch,
+        )
+    except (AimsyncError, OSError) as exc:
+        message = exc.headline if isinstance(exc, AimsyncError) else str(exc)
+        return PublishResult(failure=PublishFailure(PublishStep.WRITE, message))
 
 
 # -- validate only -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMProfileCache, AIMService
 from aimsync.api.base import APIModel
 from aimsync.core.fields import FieldKey
+from aimsync.core.objects import NamespacedName
 from aimsync.findings import Location
 from aimsync.load.yaml_reader import YamlDocument
 from aimsync.settings import Settings
@@ -51,16 +52,15 @@ class Spec(Generic[T]):
         return f"{self.kind.value} {scope}{self.name}"
 
 
-NamespacedKey = tuple[str, str]  # (namespace, name)
 
 
 @dataclass
 class Specs:
     settings: Settings = field(default_factory=Settings)
     cluster_profiles: dict[str, Spec[AIMClusterProfile]] = field(default_factory=dict)
-    profiles: dict[NamespacedKey, Spec[AIMProfile]] = field(default_factory=dict)
-    caches: dict[NamespacedKey, Spec[AIMProfileCache]] = field(default_factory=dict)
-    services: dict[NamespacedKey, Spec[AIMService]] = field(default_factory=dict)
+    profiles: dict[NamespacedName, Spec[AIMProfile]] = field(default_factory=dict)
+    caches: dict[NamespacedName, Spec[AIMProfileCache]] = field(default_factory=dict)
+    services: dict[NamespacedName, Spec[AIMService]] = field(default_factory=dict)
 
     def add(self, spec: Spec[Any]) -> None:
         key = (spec.namespace or "", spec.name)
@@ -77,9 +77,6 @@ class Specs:
         names = {ns for ns, _ in self.profiles} | {ns for ns, _ in self.caches}
         names |= {ns for ns, _ in self.services}
         return sorted(names)
-
-    def profiles_in(self, namespace: str) -> list[Spec[AIMProfile]]:
-        return [s for (ns, _), s in sorted(self.profiles.items()) if ns == namespace]
 
     def count(self) -> int:
         return (

@@ -298,11 +298,8 @@ def run_aimsync(
     (load, validate, facts, connect, lock, read, resolve, render, plan, apply, unlock), in
     the same one-shot process setting."""
     profiler = cProfile.Profile() if profile_dir is not None else None
-    clients: list[KubeClient] = []
-
     def connect(pool: int) -> KubeClient:
-        clients.append(KubeClient.connect(kubeconfig, pool_size=pool))
-        return clients[-1]
+        return KubeClient.connect(kubeconfig, pool_size=pool)
 
     request = SyncRequest(repo, facts_file=FACTS, concurrency=concurrency)
     cpu_start, start = time.process_time(), time.perf_counter()

@@ -16,15 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aimsync.core.applyset import PART_OF_LABEL
-from aimsync.core.live import LiveObject, LiveObjects, ObjectState, WaitResult, job_state
+from aimsync.core.applyset import PART_OF_LABEL, InventoryState
+from aimsync.core.live import LiveObject, LiveObjects, ObjectState, WaitResult
 from aimsync.core.objects import DesiredObject, ObjectKey
-from aimsync.core.results import Cause, Failure, Outcome, Result
+from aimsync.core.results import Cause, DryRun, Failure, Outcome, Result
 from aimsync.kube.lock import LockLost
 from aimsync.kube.ssa.apply import Applied
 from aimsync.kube.ssa.failures import ApplyFailed
-from aimsync.plan.decide import DryRun
-from aimsync.plan.inventory import InventoryState
 from aimsync.sync.cluster import WaitProgress
 
 APPLYSET = "applyset-test-v1"
@@ -49,6 +47,7 @@ class FakeCluster:
     apply_refusals: dict[ObjectKey, Failure] = field(default_factory=dict)  # applies only
     delete_refusals: dict[ObjectKey, Failure] = field(default_factory=dict)
     reclaims: dict[ObjectKey, tuple[str, ...]] = field(default_factory=dict)  # drift taken back
+    recreations: dict[ObjectKey, Outcome] = field(default_factory=dict)  # what recreate answers
     wait_states: dict[str, ObjectState] = field(default_factory=dict)  # kind -> what wait finds
     lose_lock_after: int | None = None  # the lock is lost after this many writes
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -129,9 +128,9 @@ class FakeCluster:
         return Applied(self._store(obj.key, copy.deepcopy(obj.manifest), status), created)
 
     def recreate(self, obj: DesiredObject, live: LiveObject | None) -> Outcome:
-        current = self.objects.get(obj.key)
-        if current is not None and job_state(current) is ObjectState.PENDING:
-            return Outcome(obj.key, Result.DEFERRED, "running")
+        """What the test set in `recreations` (a deferral, say), else RECREATED."""
+        if obj.key in self.recreations:
+            return self.recreations[obj.key]
         self._wrote("recreate", str(obj.key))
         self._store(obj.key, copy.deepcopy(obj.manifest), None)
         return Outcome(obj.key, Result.RECREATED)

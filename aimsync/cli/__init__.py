@@ -62,7 +62,10 @@ class _Group(click.Group):
                 "traceback, and please report it)"
             )
             code = ExitCode.FAILURE
-        ctx.exit(int(code) if isinstance(code, int) else 0)
+        if not isinstance(code, int):  # every command returns its exit code
+            _state(ctx).log.error("internal error: the command returned no exit code")
+            code = ExitCode.FAILURE
+        ctx.exit(int(code))
 
 
 def _state(ctx: click.Context) -> CliState:

@@ -1,15 +1,17 @@
-"""What the commands that talk to a cluster share: connecting, and printing a plan."""
+"""What the commands that talk to a cluster share: the run's events, and printing a plan."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import click
 
 from aimsync.cli.context import log
+from aimsync.cli.log import Log
 from aimsync.core.exit_codes import ExitCode
-from aimsync.kube.client import KubeClient
-from aimsync.pipeline import Connect, SyncRun
+from aimsync.findings import Findings
+from aimsync.pipeline import SyncRun
 from aimsync.plan.changes import ChangeSet
 from aimsync.plan.summary import AimSummary, summarize_live
 from aimsync.report.diff import format_json, format_markdown, format_table, format_unified
@@ -17,9 +19,23 @@ from aimsync.report.diff import format_json, format_markdown, format_table, form
 DIFF_OUTPUTS = ["table", "unified", "json", "markdown"]
 
 
-def connector(kubeconfig: Path | None, context: str | None) -> Connect:
-    """How a run connects: the kubeconfig (or in-cluster config), a pool of the run's size."""
-    return lambda pool: KubeClient.connect(kubeconfig, context, pool_size=pool)
+@dataclass(frozen=True)
+class RunEvents:
+    """What a run says while it runs: warnings and progress on stderr, and (`on_finished`)
+    its report as soon as the cluster part is done, before status is published."""
+
+    log: Log
+    on_finished: Callable[[SyncRun], None] | None = None
+
+    def warnings(self, found: Findings, files_read: int) -> None:
+        self.log.warnings(found, files_read)
+
+    def progress(self, message: str) -> None:
+        self.log.progress(message)
+
+    def finished(self, run: SyncRun) -> None:
+        if self.on_finished is not None:
+            self.on_finished(run)
 
 
 def print_changes(changes: ChangeSet, summary: AimSummary, output: str, title: str) -> None:

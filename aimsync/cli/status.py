@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from aimsync.cli.context import log
 from aimsync.core.errors import InvalidInput
 from aimsync.core.exit_codes import ExitCode
-from aimsync.load.repository import require_folder
-from aimsync.load.status_tree import STATUS_DIR, read_status_tree
+from aimsync.load.status_tree import STATUS_DIR
+from aimsync.pipeline import status_reports
 from aimsync.report.manifests import to_yaml
 from aimsync.report.status import documents, status_table
 
@@ -21,7 +22,9 @@ from aimsync.report.status import documents, status_table
               show_default=True)
 def status_command(path: Path, output: str) -> ExitCode:
     """Show the status reports under PATH/status (no cluster needed)."""
-    tree = read_status_tree(require_folder(path))
+    tree = status_reports(path)
+    for unreadable in tree.unreadable:
+        log().error(f"{unreadable}: not valid YAML; skipped")
     if not tree.documents:
         raise InvalidInput(
             f"no status reports under {path / STATUS_DIR}; run `aimsync sync --commit-status` "

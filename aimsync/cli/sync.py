@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from aimsync.cli.context import cluster_options, facts_option, log, state
-from aimsync.cli.online import DIFF_OUTPUTS, connector, print_plan
+from aimsync.cli.online import DIFF_OUTPUTS, RunEvents, print_plan
 from aimsync.core.exit_codes import ExitCode
-from aimsync.pipeline import SyncRequest, SyncRun, sync_repository
+from aimsync.core.results import PublishResult, PublishStep
+from aimsync.pipeline import SyncRequest, SyncRun, connect_with, sync_repository
 from aimsync.report.sync import format_sync, sync_json
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -28,15 +29,15 @@ def parse_duration(text: str) -> float:
     return float(hours * 3600 + minutes * 60 + seconds)
 
 
-def _status_line(run: SyncRun) -> str | None:
-    published = run.published
-    if published is None:
-        return None
-    return (
-        f"Status: {len(published.changed_files)} file(s) changed"
-        + (f", committed {published.commit[:12]}" if published.commit else ", no commit")
-        + (f", pushed to {published.pushed_to}" if published.pushed_to else "")
-    )
+def _status_line(published: PublishResult) -> str:
+    line = f"Status: {len(published.changed_files)} file(s) changed"
+    failure = published.failure
+    if failure is not None and failure.step is not PublishStep.PUSH:
+        return line + f", {failure.step.value} failed"
+    line += f", committed {published.commit[:12]}" if published.commit else ", no commit"
+    if failure is not None:
+        return line + ", push failed"
+    return line + (f", pushed to {published.pushed_to}" if published.pushed_to else "")
 
 
 @click.command("sync")
@@ -98,8 +99,6 @@ def sync_command(
     """
     if push and not commit_status:
         raise click.UsageError("--push pushes the status commit: add --commit-status")
-    if repo_url is not None and branch is None:
-        raise click.UsageError("--repo needs --branch")
     request = SyncRequest(
         root=path,
         plan_only=dry_run,
@@ -116,22 +115,24 @@ def sync_command(
         branch=branch,
         repo_url=repo_url,
     )
-    run = sync_repository(request, connector(kubeconfig, context), log())
+    verbose = state().verbose
+
+    def print_table(run: SyncRun) -> None:
+        resolutions = run.derived.resolved.resolutions
+        click.echo(format_sync(run.report, resolutions, run.requests, verbose=verbose), nl=False)
+
+    table = output != "json" and not dry_run
+    events = RunEvents(log(), print_table if table else None)
+    run = sync_repository(request, connect_with(kubeconfig, context), events)
     if dry_run:
         return print_plan(run, output)
-    resolutions = run.derived.resolved.resolutions
     if output == "json":
-        click.echo(json.dumps(sync_json(run.report, resolutions, run.requests), indent=2))
-    else:
-        click.echo(
-            format_sync(run.report, resolutions, run.requests, verbose=state().verbose), nl=False
-        )
-    line = _status_line(run)
-    if line is not None:
-        if output == "json":
-            log().note(line)  # stdout holds the JSON report alone
-        else:
-            click.echo(line)
-    if run.published is not None and run.published.error is not None:
-        log().error(run.published.error)
+        resolutions = run.derived.resolved.resolutions
+        report = sync_json(run.report, resolutions, run.requests, run.published)
+        click.echo(json.dumps(report, indent=2))
+    if run.published is not None:
+        if table:
+            click.echo(_status_line(run.published))
+        if run.published.failure is not None:
+            log().error(run.published.failure.message)
     return run.exit_code

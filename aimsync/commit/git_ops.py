@@ -60,8 +60,7 @@ class GitContext:
 
     repo: git.Repo
     root: Path  # the folder aimsync reads (may be below the repository's top)
-    env: Mapping[str, str]
-    identity: GitIdentity
+    env: Mapping[str, str]  # the run's (credentials) and aimsync's identity
     mask: tuple[str, ...] = ()  # secrets to scrub from any message
 
     @staticmethod
@@ -71,7 +70,7 @@ class GitContext:
             repo = git.Repo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             return None
-        return GitContext(repo, root.resolve(), {**(env or {}), **identity.env()}, identity, mask)
+        return GitContext(repo, root.resolve(), {**(env or {}), **identity.env()}, mask)
 
     @property
     def top(self) -> Path:

@@ -7,7 +7,8 @@ comes in too, so that this step reads nothing twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +26,7 @@ from aimsync.commit.status_files import (
     summary_text,
 )
 from aimsync.commit.status_writer import write_status_tree
+from aimsync.core.results import PublishFailure, PublishResult, PublishStep
 from aimsync.load.status_tree import README_PATH, SUMMARY_PATH, StatusTree
 from aimsync.observe.observe import StatusReport
 from aimsync.settings import Settings
@@ -39,18 +41,6 @@ class RunSummary:
     succeeded: bool
     counts: Mapping[str, int] = field(default_factory=dict)
     wrote_objects: bool = False
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    changed_files: tuple[str, ...] = ()
-    commit: str | None = None
-    pushed_to: str | None = None
-    error: str | None = None  # the commit or push failed; the files are written
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def owned_status_file(settings: Settings, relative: str) -> bool:
@@ -97,6 +87,7 @@ def publish_status(
     git: GitContext | None,
     commit: bool,
     push_branch: str | None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> PublishResult:
     revision = spec_revision(git)
     files = status_files(reports, tree, run, revision, settings)
@@ -108,11 +99,11 @@ def publish_status(
     try:
         made = commit_status(git, revision)
     except GitError as exc:
-        return PublishResult(changed, error=str(exc))
+        return PublishResult(changed, failure=PublishFailure(PublishStep.COMMIT, str(exc)))
     if push_branch is None or made is None:
         return PublishResult(changed, made)
     try:
-        push_status(git, push_branch)
+        push_status(git, push_branch, sleep=sleep)
     except GitError as exc:
-        return PublishResult(changed, made, error=str(exc))
+        return PublishResult(changed, made, failure=PublishFailure(PublishStep.PUSH, str(exc)))
     return PublishResult(changed, made, push_branch)

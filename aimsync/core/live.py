@@ -86,23 +86,13 @@ def uid_of(obj: Mapping[str, Any] | None) -> str | None:
 
 @dataclass(frozen=True)
 class LiveObjects:
-    """Live objects by key, read once; looked up by key or by (kind, namespace, name)."""
+    """Live objects by key, read once."""
 
     members: Mapping[ObjectKey, LiveObject] = field(default_factory=dict)
-    _by_name: Mapping[tuple[str, str, str], LiveObject] = field(
-        init=False, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        index = {(k.kind, k.namespace, k.name): o for k, o in self.members.items()}
-        object.__setattr__(self, "_by_name", index)
 
     @staticmethod
     def of(objects: Iterable[LiveObject]) -> LiveObjects:
         return LiveObjects({key_of(obj): obj for obj in objects})
-
-    def get(self, kind: str, namespace: str, name: str) -> LiveObject | None:
-        return self._by_name.get((kind, namespace, name))
 
     def succeeded_jobs(self) -> frozenset[tuple[str, str]]:
         """(namespace, name) of every Job that finished successfully."""

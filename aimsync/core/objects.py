@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+NamespacedName = tuple[str, str]  # (namespace, name) of a namespaced spec or object
+
 
 class Stage(IntEnum):
     """Apply order (DESIGN.md §4); prune runs in reverse."""
@@ -55,7 +57,3 @@ class DesiredObject:
     key: ObjectKey
     manifest: dict[str, object]
     origin: str  # the spec it comes from, e.g. "AIMService ml-team/qwen-chat"
-
-    @property
-    def stage(self) -> Stage:
-        return KIND_STAGE[self.key.kind]

@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from aimsync.core.objects import ObjectKey
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a server-side dry-run apply answered for one object (the plan decides from it)."""
+
+    merged: dict[str, Any]  # the object as it would be after the apply
+    live: dict[str, Any] | None  # what exists now (found by the dry-run when not listed)
+    reclaimed: tuple[str, ...] = ()  # managers whose imperative edits the apply takes back
 
 
 class Result(StrEnum):
@@ -61,3 +71,29 @@ class Outcome:
     @staticmethod
     def failed(failure: Failure) -> Outcome:
         return Outcome(failure.key, Result.FAILED, failure.message, failure)
+
+
+class PublishStep(StrEnum):
+    """The steps of publishing status reports, in order."""
+
+    WRITE = "write"  # the status files
+    COMMIT = "commit"
+    PUSH = "push"
+
+
+@dataclass(frozen=True)
+class PublishFailure:
+    step: PublishStep  # the step that failed; the ones before it are done
+    message: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    changed_files: tuple[str, ...] = ()
+    commit: str | None = None
+    pushed_to: str | None = None
+    failure: PublishFailure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None

@@ -16,6 +16,7 @@ from aimsync.core.applyset import (
     ID_LABEL,
     NAMESPACES_ANNOTATION,
     TOOLING_ANNOTATION,
+    InventoryState,
     applyset_id,
 )
 from aimsync.core.objects import ObjectKey
@@ -23,7 +24,6 @@ from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import KubeError
 from aimsync.kube.read import get_object
 from aimsync.kube.ssa.apply import server_side_apply
-from aimsync.plan.inventory import InventoryState
 
 TOOL = "aimsync"
 INVENTORY_MANAGER = "aimsync-applyset"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from aimsync.core.applyset import PART_OF_LABEL
+from aimsync.core.applyset import member_selector
 from aimsync.core.live import LiveObjects
 from aimsync.kube.client import KubeClient
 from aimsync.kube.read import list_objects
@@ -20,7 +20,7 @@ def read_members(
     kinds: Iterable[str] = MANAGED_KINDS,
     concurrency: int = 8,
 ) -> LiveObjects:
-    selector = f"{PART_OF_LABEL}={applyset}"
+    selector = member_selector(applyset)
     lists = [(ns, kind) for ns in sorted(set(namespaces)) for kind in kinds]
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(lists) or 1))) as pool:
         pages = pool.map(

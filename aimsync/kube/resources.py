@@ -14,15 +14,6 @@ class Resource:
     plural: str
     namespaced: bool = True
 
-    @property
-    def group(self) -> str:
-        return self.api_version.split("/")[0] if "/" in self.api_version else ""
-
-    @property
-    def group_kind(self) -> str:
-        """`Kind.group`, or `Kind` for the core group (the ApplySet notation)."""
-        return f"{self.kind}.{self.group}" if self.group else self.kind
-
     def collection_path(self, namespace: str | None = None) -> str:
         base = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
         if self.namespaced and namespace:

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from aimsync.core.objects import NamespacedName
 from aimsync.load.files import UnreadableFile, read_regular_file
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml
@@ -27,7 +28,6 @@ SUMMARY_PATH = f"{STATUS_DIR}/{SUMMARY_FILE}"
 README_PATH = f"{STATUS_DIR}/{README_FILE}"
 
 StatusKey = tuple[str, str | None, str]  # (kind, namespace, name)
-NamespacedName = tuple[str, str]
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-# Health of a component -> (condition status), and the status rollup order (worst first).
-HEALTH_ORDER = ["Failed", "Degraded", "NotAvailable", "Pending", "Progressing", "Ready"]
-CONDITION_STATUS = {"Ready": "True", "Progressing": "Unknown"}
+
+class HealthState(StrEnum):
+    """The operator's state engine, worst first (the order of the roll-up)."""
+
+    FAILED = "Failed"
+    DEGRADED = "Degraded"
+    NOT_AVAILABLE = "NotAvailable"
+    PENDING = "Pending"
+    PROGRESSING = "Progressing"
+    READY = "Ready"
+
+
+HEALTH_ORDER = list(HealthState)
+# A component's health as its condition's status: Ready is True, Progressing Unknown.
+CONDITION_STATUS = {HealthState.READY: "True", HealthState.PROGRESSING: "Unknown"}
 
 
 @dataclass(frozen=True)
@@ -15,7 +28,7 @@ class Health:
     """One component of an object, as the operator's state engine sees it."""
 
     component: str  # e.g. Profile, ProfileCache, InferenceService
-    state: str  # one of HEALTH_ORDER
+    state: HealthState
     reason: str
     message: str
 
@@ -29,8 +42,8 @@ class Health:
         )
 
 
-def worst(states: list[str]) -> str:
-    return min(states, key=HEALTH_ORDER.index) if states else "Ready"
+def worst(states: list[HealthState]) -> HealthState:
+    return min(states, key=HEALTH_ORDER.index) if states else HealthState.READY
 
 
 def with_times(

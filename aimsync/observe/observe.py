@@ -15,14 +15,18 @@ from typing import Any
 from aimsync.api import AIMKind, AIMService
 from aimsync.core.live import LiveObjects, ObjectState, inference_service_state, job_state
 from aimsync.load.status_tree import StatusKey
-from aimsync.observe.conditions import Health, with_times, worst
+from aimsync.observe.conditions import Health, HealthState, with_times, worst
 from aimsync.render.desired import ArtifactPlan, CachePlan, DesiredSet
 from aimsync.render.inference_service import replica_bounds
 from aimsync.resolve.profile_status import ProfileStatus
 from aimsync.resolve.resolver import ProfileRef, Resolution, Resolved
 from aimsync.specs import Spec, Specs
 
-SERVICE_STATUS = {"Progressing": "Starting", "Ready": "Running", "NotAvailable": "Pending"}
+# The service's status from its worst component (AIMServiceStatus); the others keep the name.
+SERVICE_STATUS = {
+    HealthState.PROGRESSING: "Starting", HealthState.READY: "Running",
+    HealthState.NOT_AVAILABLE: "Pending",
+}
 # An artifact's download Job: its state, or None when it does not exist (yet).
 ArtifactState = ObjectState | None
 ARTIFACT_STATUS = {
@@ -99,12 +103,16 @@ def _artifact_entries(cache: CachePlan, live: LiveObjects) -> tuple[dict[str, An
 
 def _cache_health(states: list[ArtifactState]) -> Health:
     if any(s is ObjectState.FAILED for s in states):
-        return Health("ProfileCache", "Failed", "CacheFailed", "a model download failed")
+        return Health("ProfileCache", HealthState.FAILED, "CacheFailed",
+                      "a model download failed")
     if states and all(s is ObjectState.READY for s in states):
-        return Health("ProfileCache", "Ready", "CacheReady", "model weights are downloaded")
+        return Health("ProfileCache", HealthState.READY, "CacheReady",
+                      "model weights are downloaded")
     if any(s is None for s in states):
-        return Health("ProfileCache", "Progressing", "CacheCreating", "cache not created yet")
-    return Health("ProfileCache", "Progressing", "CacheNotReady", "model download in progress")
+        return Health("ProfileCache", HealthState.PROGRESSING, "CacheCreating",
+                      "cache not created yet")
+    return Health("ProfileCache", HealthState.PROGRESSING, "CacheNotReady",
+                  "model download in progress")
 
 
 class Observer:
@@ -151,13 +159,14 @@ class Observer:
             profile_found = ("ProfileFound", "True", "ProfileResolved",
                              f"caching the sources of {spec.obj.spec.profile_name}")
             artifacts_ready = (
-                "ArtifactsReady", "True" if health.state == "Ready" else "False",
-                "AllCachesReady" if health.state == "Ready" else health.reason, health.message,
+                "ArtifactsReady", "True" if health.state is HealthState.READY else "False",
+                "AllCachesReady" if health.state is HealthState.READY else health.reason,
+                health.message,
             )
             ready = ("Ready", artifacts_ready[1], artifacts_ready[2], health.message)
             previous = self._previous(AIMKind.PROFILE_CACHE, namespace, name)
             status = {
-                "status": health.state,
+                "status": health.state.value,
                 "artifacts": artifacts,
                 "conditions": with_times(
                     [profile_found, artifacts_ready, ready], previous.get("conditions"), self.now
@@ -181,7 +190,9 @@ class Observer:
         status: dict[str, Any] = {}
         chosen = resolution.chosen
         if chosen is not None:
-            healths.append(Health("Profile", "Ready", "ProfileResolved", resolution.message))
+            healths.append(
+                Health("Profile", HealthState.READY, "ProfileResolved", resolution.message)
+            )
             ref = chosen.profile
             status["resolvedProfile"] = {
                 "name": ref.name, "kind": ref.kind, "scope": ref.scope,
@@ -190,7 +201,9 @@ class Observer:
             if chosen.spec.model_id:
                 status["resolvedModel"] = {"name": chosen.spec.model_id}
         else:
-            healths.append(Health("Profile", "Pending", resolution.reason, resolution.message))
+            healths.append(
+                Health("Profile", HealthState.PENDING, resolution.reason.value, resolution.message)
+            )
         if plan is not None and plan.cache is not None:
             _, states = _artifact_entries(plan.cache, self.live)
             healths.append(_cache_health(states))
@@ -205,29 +218,28 @@ class Observer:
         if plan is not None:
             name = plan.inference_service.name
             if running:
-                healths.append(Health("InferenceService", "Ready", "RuntimeReady",
+                healths.append(Health("InferenceService", HealthState.READY, "RuntimeReady",
                                       f"InferenceService {name} is ready"))
-            elif isvc is not None:
-                healths.append(Health("InferenceService", "Progressing", "CreatingRuntime",
-                                      f"InferenceService {name} is not ready yet"))
             else:
-                healths.append(Health("InferenceService", "Progressing", "CreatingRuntime",
-                                      "waiting for the model cache before creating "
-                                      f"InferenceService {name}"))
+                healths.append(Health(
+                    "InferenceService", HealthState.PROGRESSING, "CreatingRuntime",
+                    f"InferenceService {name} is not ready yet" if isvc is not None else
+                    f"waiting for the model cache before creating InferenceService {name}",
+                ))
             if plan.route is not None:
                 healths.append(
-                    Health("HTTPRoute", "Ready", "HTTPRouteCreated", "HTTPRoute applied")
+                    Health("HTTPRoute", HealthState.READY, "HTTPRouteCreated", "HTTPRoute applied")
                     if plan.route in self.live.members
-                    else Health("HTTPRoute", "Progressing", "HTTPRouteCreating",
+                    else Health("HTTPRoute", HealthState.PROGRESSING, "HTTPRouteCreating",
                                 "HTTPRoute not applied yet")
                 )
         overall = worst([h.state for h in healths])
         conditions = [h.condition for h in healths]
         conditions.append(
-            ("Ready", "True" if overall == "Ready" else "False",
-             "AllComponentsReady" if overall == "Ready" else
+            ("Ready", "True" if overall is HealthState.READY else "False",
+             "AllComponentsReady" if overall is HealthState.READY else
              next(h.reason for h in healths if h.state == overall),
-             "the service is running" if overall == "Ready" else
+             "the service is running" if overall is HealthState.READY else
              next(h.message for h in healths if h.state == overall))
         )
         bounds = plan.replicas if plan is not None else replica_bounds(spec.obj)
@@ -237,7 +249,7 @@ class Observer:
             "minReplicas": bounds.minimum, "maxReplicas": bounds.maximum,
             "replicas": f"{current}/{bounds.maximum}",
         }
-        status["status"] = SERVICE_STATUS.get(overall, overall)
+        status["status"] = SERVICE_STATUS.get(overall, overall.value)
         previous = self._previous(AIMKind.SERVICE, namespace, spec.name)
         status["conditions"] = with_times(conditions, previous.get("conditions"), self.now)
         return dict(sorted(status.items()))

@@ -7,11 +7,10 @@ requests themselves are sent by the kube edge (aimsync.kube.ssa).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from aimsync.core.objects import DesiredObject
-from aimsync.core.results import Cause, Failure
+from aimsync.core.results import Cause, DryRun, Failure
 from aimsync.plan.changes import Action, ObjectChange
 from aimsync.plan.compare import json_patch
 from aimsync.plan.prune import OPT_OUT_REASON, opted_out
@@ -26,15 +25,6 @@ NOT_APPLIED = {
     Cause.IMMUTABLE: "refused",
     Cause.UNREACHABLE: "cluster error",
 }
-
-
-@dataclass(frozen=True)
-class DryRun:
-    """What a server-side dry-run apply answered for one object."""
-
-    merged: dict[str, Any]  # the object as it would be after the apply
-    live: dict[str, Any] | None  # what exists now (found by the dry-run when not listed)
-    reclaimed: tuple[str, ...] = ()  # managers whose imperative edits the apply takes back
 
 
 def decide_without_request(
@@ -67,12 +57,18 @@ def decide_from_dry_run(obj: DesiredObject, listed: dict[str, Any] | None, dry: 
                         reason=reason, force=bool(dry.reclaimed))
 
 
+def replaced_on(failure: Failure) -> bool:
+    """A download Job's template cannot change: a refusal of an existing Job for an immutable
+    field means it is replaced (deleted and created), never updated."""
+    return failure.key.kind == "Job" and failure.cause is Cause.IMMUTABLE
+
+
 def decide_from_failure(
     obj: DesiredObject, live: dict[str, Any] | None, failure: Failure
 ) -> ObjectChange:
     """A refused dry-run: a download Job whose template changed is replaced (it cannot be
     updated); anything else is not applied, and the run reports the failure."""
-    if live is not None and obj.key.kind == "Job" and failure.cause is Cause.IMMUTABLE:
+    if live is not None and replaced_on(failure):
         return ObjectChange(obj.key, Action.UPDATE, normalize(live), obj.manifest,
                             reason="spec changed: the download Job is recreated", replace=True)
     reason = NOT_APPLIED.get(failure.cause, "dry-run refused")

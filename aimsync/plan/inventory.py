@@ -8,30 +8,10 @@ what is wanted now only when every member that left the repository was pruned.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from aimsync.core.objects import ObjectKey
+from aimsync.core.applyset import InventoryState
 from aimsync.core.results import Outcome
 from aimsync.plan.changes import Action, ObjectChange
-
-
-@dataclass(frozen=True)
-class InventoryState:
-    group_kinds: frozenset[str]
-    namespaces: frozenset[str]
-
-    @staticmethod
-    def of(keys: Iterable[ObjectKey], home: str) -> InventoryState:
-        """What `keys` need recorded; `home` is the parent's own namespace."""
-        keys = list(keys)
-        return InventoryState(
-            frozenset(k.group_kind for k in keys), frozenset({k.namespace for k in keys} | {home})
-        )
-
-    def __or__(self, other: InventoryState) -> InventoryState:
-        return InventoryState(
-            self.group_kinds | other.group_kinds, self.namespaces | other.namespaces
-        )
 
 
 def after_prune(

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aimsync.api import AIMService
+from aimsync.core.objects import NamespacedName
 from aimsync.core.quantity import parse_quantity
 from aimsync.plan.changes import Action, ChangeSet
 from aimsync.resolve.profile_status import AMD_GPU
 from aimsync.resolve.resolver import Resolution
-from aimsync.specs import NamespacedKey, Specs
+from aimsync.specs import Specs
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class RenderedSide:
     specs: Specs
     resolutions: list[Resolution]
 
-    def by_service(self) -> dict[NamespacedKey, Resolution]:
+    def by_service(self) -> dict[NamespacedName, Resolution]:
         return {r.service: r for r in self.resolutions}
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aimsync.core.objects import DesiredObject, ObjectKey
-
-NamespacedName = tuple[str, str]
+from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 
 
 @dataclass(frozen=True)

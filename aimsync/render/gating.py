@@ -12,10 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aimsync.core.live import LiveObjects
-from aimsync.core.objects import DesiredObject, ObjectKey
+from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 from aimsync.render.desired import DesiredSet, WaitingService
-
-NamespacedName = tuple[str, str]
 
 
 @dataclass(frozen=True)

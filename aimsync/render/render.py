@@ -18,7 +18,7 @@ from aimsync.core.naming import (
     profile_configmap_name,
     shared_profile_cache_name,
 )
-from aimsync.core.objects import DesiredObject
+from aimsync.core.objects import DesiredObject, NamespacedName
 from aimsync.core.path_template import render_path
 from aimsync.render.caches import (
     Artifact,
@@ -33,7 +33,6 @@ from aimsync.render.desired import (
     ArtifactPlan,
     CachePlan,
     DesiredSet,
-    NamespacedName,
     ServicePlan,
 )
 from aimsync.render.http_route import render_http_route

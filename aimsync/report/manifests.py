@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 
 import yaml
 
@@ -16,11 +17,13 @@ class _ManifestDumper(_Base):  # type: ignore[valid-type,misc]
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    text = str(value)  # typed values (StrEnum) are written as the strings they are
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
 _ManifestDumper.add_representer(str, _str_representer)
+_ManifestDumper.add_multi_representer(StrEnum, _str_representer)
 
 
 def to_yaml(manifest: object, *, sort_keys: bool = False) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from aimsync.core.results import PublishResult
 from aimsync.plan.changes import Action
 from aimsync.report.diff import wait_to
 from aimsync.report.table import columns
@@ -15,8 +16,24 @@ def _not_deployed(resolutions: Iterable[Resolution]) -> list[Resolution]:
     return [r for r in resolutions if not r.resolved]
 
 
+def status_json(published: PublishResult | None) -> dict[str, object] | None:
+    """What became of the status reports (None: none were asked for)."""
+    if published is None:
+        return None
+    failure = published.failure
+    return {
+        "changedFiles": list(published.changed_files),
+        "commit": published.commit,
+        "pushedTo": published.pushed_to,
+        "failure": None if failure is None else {
+            "step": failure.step.value, "message": failure.message,
+        },
+    }
+
+
 def sync_json(
-    report: SyncReport, resolutions: Iterable[Resolution], stats: Mapping[str, int]
+    report: SyncReport, resolutions: Iterable[Resolution], stats: Mapping[str, int],
+    published: PublishResult | None = None,
 ) -> dict[str, object]:
     """The run as data (for a CronJob's log collector or a CI step)."""
     return {
@@ -47,6 +64,7 @@ def sync_json(
         ],
         "requests": dict(stats),
         "objectsWritten": report.object_writes,
+        "status": status_json(published),
     }
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.selector import DEFAULT_FLOOR, match_selector
 from aimsync.core.facts import ClusterFacts
+from aimsync.core.objects import NamespacedName
 from aimsync.load.status_tree import ProfileBinding
 from aimsync.resolve.overrides import apply_overrides
 from aimsync.resolve.profile_status import (
@@ -28,7 +30,7 @@ from aimsync.resolve.ranking import (
     pick_best_status,
     rank,
 )
-from aimsync.specs import NamespacedKey, Spec, Specs
+from aimsync.specs import Spec, Specs
 
 NAMESPACE = "Namespace"
 CLUSTER = "Cluster"
@@ -57,6 +59,15 @@ class CandidateVerdict:
     reason: str  # why dropped, or "kept"
 
 
+class ResolutionReason(StrEnum):
+    """The operator's reasons (the service's ProfileReady condition)."""
+
+    RESOLVED = "ProfileResolved"
+    NOT_FOUND = "ProfileNotFound"
+    BASE_PROFILE = "BaseProfile"
+    NOT_READY = "ProfileNotReady"
+
+
 @dataclass(frozen=True)
 class Chosen:
     """The profile a resolved service runs: which one, its effective spec, its status."""
@@ -70,11 +81,11 @@ class Chosen:
 class Resolution:
     """The outcome for one service: a profile, or the operator's reason why not."""
 
-    service: NamespacedKey
+    service: NamespacedName
     profile: ProfileRef | None
     spec: AIMProfileSpecCommon | None
     status: ProfileStatus | None
-    reason: str  # ProfileResolved | ProfileNotFound | BaseProfile | ProfileNotReady
+    reason: ResolutionReason
     message: str
     shape: str  # "name" | "selector"
     candidates: tuple[CandidateVerdict, ...] = ()
@@ -85,7 +96,7 @@ class Resolution:
 
     @property
     def resolved(self) -> bool:
-        return self.reason == "ProfileResolved"
+        return self.reason is ResolutionReason.RESOLVED
 
     @property
     def chosen(self) -> Chosen | None:
@@ -129,12 +140,12 @@ class Resolved:
 
     statuses: ProfileStatuses
     resolutions: tuple[Resolution, ...]
-    _by_service: dict[NamespacedKey, Resolution] = field(init=False, repr=False, compare=False)
+    _by_service: dict[NamespacedName, Resolution] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_service", {r.service: r for r in self.resolutions})
 
-    def of(self, service: NamespacedKey) -> Resolution:
+    def of(self, service: NamespacedName) -> Resolution:
         return self._by_service[service]
 
 
@@ -170,7 +181,7 @@ def _result(
     )
     if not spec.is_deployable:
         return Resolution(
-            key, ref, spec, status, "BaseProfile",
+            key, ref, spec, status, ResolutionReason.BASE_PROFILE,
             f"{ref} is a base profile (no aimId and modelSources) and cannot be deployed",
             shape, **extra,  # type: ignore[arg-type]
         )
@@ -178,13 +189,13 @@ def _result(
         service.obj, spec, statuses.facts
     ):
         return Resolution(
-            key, ref, spec, status, "ProfileNotReady",
+            key, ref, spec, status, ResolutionReason.NOT_READY,
             f"Profile {ref.name} is not ready yet: {status.status} "
             f"({status.hardware_summary}, 0 matching nodes)",
             shape, **extra,  # type: ignore[arg-type]
         )
     return Resolution(
-        key, ref, spec, status, "ProfileResolved", f"resolved to {ref}", shape,
+        key, ref, spec, status, ResolutionReason.RESOLVED, f"resolved to {ref}", shape,
         **extra,  # type: ignore[arg-type]
     )
 
@@ -208,7 +219,7 @@ def resolve_service(
             ref = ProfileRef(config.name, CLUSTER, None)
             return _result(service, ref, cluster.obj.spec, statuses, "name")
         return _result(
-            service, None, None, statuses, "name", reason="ProfileNotFound",
+            service, None, None, statuses, "name", reason=ResolutionReason.NOT_FOUND,
             message=f"no AIMProfile or AIMClusterProfile named {config.name!r}",
         )
     return _resolve_by_selector(service, specs, statuses, previous)
@@ -253,7 +264,7 @@ def _resolve_by_selector(
         else:
             message = "no AIMProfile or AIMClusterProfile matched the selector"
         return _result(
-            service, None, None, statuses, "selector", reason="ProfileNotFound",
+            service, None, None, statuses, "selector", reason=ResolutionReason.NOT_FOUND,
             message=message, candidates=tuple(verdicts),
         )
     annotations = service.obj.metadata.annotations or {}
@@ -302,7 +313,7 @@ def _resolve_by_selector(
 def resolve_all(
     specs: Specs,
     facts: ClusterFacts,
-    bindings: Mapping[NamespacedKey, ProfileBinding] | None = None,
+    bindings: Mapping[NamespacedName, ProfileBinding] | None = None,
 ) -> Resolved:
     """Every service's profile. `bindings`: the profiles the last run bound (status/)."""
     statuses = ProfileStatuses.compute(specs, facts)

@@ -10,9 +10,10 @@ from itertools import groupby
 
 from aimsync.core.live import LiveObjects
 from aimsync.core.objects import KIND_STAGE, DesiredObject, ObjectKey
-from aimsync.core.results import Cause, Outcome, Result
+from aimsync.core.results import Outcome, Result
 from aimsync.kube.ssa.failures import ApplyFailed
 from aimsync.plan.changes import Action, ChangeSet, ObjectChange
+from aimsync.plan.decide import replaced_on
 from aimsync.sync.cluster import Cluster
 
 
@@ -46,8 +47,7 @@ def apply_changes(
             try:
                 applied = cluster.apply(obj, listed, force=change.force)
             except ApplyFailed as exc:
-                # A download Job's template cannot change: replace it (a finished one).
-                if exc.failure.cause is Cause.IMMUTABLE and change.key.kind == "Job":
+                if replaced_on(exc.failure):  # an update: the Job exists
                     return cluster.recreate(obj, listed)
                 raise
             return Outcome(change.key, Result.CREATED if applied.created else Result.CONFIGURED)

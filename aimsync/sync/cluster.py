@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from aimsync.core.applyset import PART_OF_LABEL
+from aimsync.core.applyset import InventoryState, member_selector
 from aimsync.core.live import LiveObject, LiveObjects, WaitResult, uid_of
 from aimsync.core.objects import DesiredObject, ObjectKey
-from aimsync.core.results import Outcome
+from aimsync.core.results import DryRun, Outcome
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import KubeError
 from aimsync.kube.inventory import Inventory
@@ -25,8 +25,6 @@ from aimsync.kube.ssa.dry_run import dry_run
 from aimsync.kube.ssa.failures import ApplyFailed, failure_of
 from aimsync.kube.ssa.replace import recreate_job
 from aimsync.kube.wait import wait_for
-from aimsync.plan.decide import DryRun
-from aimsync.plan.inventory import InventoryState
 
 WaitProgress = Callable[[WaitResult, float], None]
 
@@ -99,7 +97,7 @@ class KubeCluster:
             raise ApplyFailed(failure_of(key, exc, exists=True)) from None
 
     def wait(self, keys: list[ObjectKey], deadline: float, progress: WaitProgress) -> WaitResult:
-        selector = f"{PART_OF_LABEL}={self.applyset}"
+        selector = member_selector(self.applyset)
         return wait_for(self.kube, keys, label_selector=selector, deadline=deadline,
                         progress=progress)
 

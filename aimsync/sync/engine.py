@@ -19,11 +19,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from aimsync.core.applyset import InventoryState
 from aimsync.core.live import LiveObjects, ObjectState, WaitResult
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.results import Outcome
 from aimsync.plan.changes import ChangeSet
-from aimsync.plan.inventory import InventoryState, after_prune
+from aimsync.plan.inventory import after_prune
 from aimsync.plan.membership import with_membership
 from aimsync.plan.prune import PruneGuards, prune_changes
 from aimsync.render.desired import DesiredSet
@@ -54,6 +55,13 @@ class Wave:
 
     changes: ChangeSet
     outcomes: tuple[Outcome, ...]
+
+
+@dataclass(frozen=True)
+class SecondWave:
+    downloads: WaitReport | None  # the wait for the download Jobs (None: there were none)
+    released: Gated  # what the finished downloads let through, and what still waits
+    wave: Wave | None  # applying it (None: nothing was released)
 
 
 def namespaces_to_read(specs: Specs, recorded: InventoryState) -> set[str]:
@@ -105,6 +113,31 @@ class Run:
 
         return WaitReport(what, self.cluster.wait(keys, deadline, show))
 
+    def second_wave(
+        self, desired: DesiredSet, first: Gated, cache: CacheState, live: LiveObjects,
+        deadline: float,
+    ) -> SecondWave:
+        """--wait: wait for the downloads, then apply what they release (the InferenceServices
+        gating held back), in the same run."""
+        jobs = [o.key for o in first.objects if o.key.kind == "Job"]
+        downloads = self.wait(jobs, "download Job", "download Jobs", deadline) if jobs else None
+        done = downloads.result.with_state(ObjectState.READY) if downloads else []
+        later = released(desired, first, cache.with_succeeded(done))
+        wave = self.apply(later, live) if later.objects else None
+        return SecondWave(downloads, later, wave)
+
+    def prune(
+        self, prunes: ChangeSet, live: LiveObjects, widened: InventoryState,
+        wanted: InventoryState,
+    ) -> tuple[Outcome, ...]:
+        """--prune: delete in reverse order; narrow the inventory if nothing was left behind."""
+        self.cluster.check_lock()
+        pruned = prune(self.cluster, prunes, live, self.options.concurrency)
+        narrowed = after_prune(widened, wanted, prunes.changes, pruned)
+        if narrowed is not None:
+            self.cluster.write_inventory(narrowed)
+        return pruned
+
     def execute(self, desired: DesiredSet) -> SyncReport:
         settings = self.specs.settings
         recorded = self.cluster.read_inventory()
@@ -131,28 +164,19 @@ class Run:
         waiting = first.waiting
         if self.options.wait_seconds is not None:
             deadline = time.monotonic() + self.options.wait_seconds
-            jobs = [o.key for o in first.objects if o.key.kind == "Job"]
-            if jobs:
-                waits.append(self.wait(jobs, "download Job", "download Jobs", deadline))
-            done = waits[0].result.with_state(ObjectState.READY) if waits else []
-            second = released(desired, first, cache.with_succeeded(done))
-            waiting = second.waiting
-            if second.objects:
-                waves.append(self.apply(second, live))
+            second = self.second_wave(desired, first, cache, live, deadline)
+            waits += [second.downloads] if second.downloads else []
+            waves += [second.wave] if second.wave else []
+            waiting = second.released.waiting
             services = [
-                o.key for o in first.objects + second.objects if o.key.kind == "InferenceService"
+                o.key for o in first.objects + second.released.objects
+                if o.key.kind == "InferenceService"
             ]
             if services:
                 waits.append(
                     self.wait(services, "InferenceService", "InferenceServices", deadline)
                 )
-        pruned: tuple[Outcome, ...] = ()
-        if self.options.prune:
-            self.cluster.check_lock()
-            pruned = prune(self.cluster, prunes, live, self.options.concurrency)
-            narrowed = after_prune(widened, wanted, prunes.changes, pruned)
-            if narrowed is not None:
-                self.cluster.write_inventory(narrowed)
+        pruned = self.prune(prunes, live, widened, wanted) if self.options.prune else ()
         changes = ChangeSet(tuple(c for wave in waves for c in wave.changes.changes)) + prunes
         return SyncReport(
             changes=changes,

@@ -22,6 +22,7 @@ from tests.integration.test_sync import (
     settings,
     succeed_jobs,
     sync,
+    sync_report,
 )
 from tests.support import CLUSTER_PROFILE, service, write_repo
 
@@ -65,7 +66,8 @@ def test_every_setting_is_read_by_a_run(
 ) -> None:
     """Each setting set to something other than its default; a sync that prunes and
     commits status must read every one (a setting nobody reads is a bug: accepted and
-    ignored)."""
+    ignored). What a setting does is tested where it acts; this test catches a setting that
+    nothing reads at all."""
     aimsync_yaml = textwrap.dedent(f"""\
         fieldManager: aimsync-test
         reclaimFromManagers: [kubectl]
@@ -75,7 +77,7 @@ def test_every_setting_is_read_by_a_run(
         pvcHeadroomPercent: 25
         lock: {{namespace: {namespace}, name: lock-x}}
         inventory: {{namespace: {namespace}, name: inventory-x}}
-        prune: {{allowEmpty: false, sharedCaches: false}}
+        prune: {{allowEmpty: true, sharedCaches: true}}
         namespaces: [{namespace}]
         exclude: ["drafts/**"]
         git: {{authorName: bot, authorEmail: bot@example.com}}
@@ -134,8 +136,10 @@ def test_a_flag_overrides_the_prune_setting(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
     root = removed_after_sync(control_plane, api_client, namespace, tmp_path)
-    result = sync(control_plane, root, "--prune", "--no-allow-empty")
-    assert result.exit_code == 0, result.output
-    assert "refusing to prune everything without --allow-empty" in result.stdout
+    result = sync_report(control_plane, root, "--prune", "--no-allow-empty")
+    assert result["exitCode"] == 0, result
+    assert {c["reason"] for c in result["changes"]} == {
+        "the render is empty; refusing to prune everything without --allow-empty"
+    }
     (pvc,) = items(api_client, namespace, "persistentvolumeclaims")
     assert not pvc["metadata"].get("deletionTimestamp")

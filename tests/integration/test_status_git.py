@@ -145,7 +145,7 @@ def write_status(access: ClusterAccess, root: Path, *extra: str) -> Result:
         cli, ["sync", str(root), "--write-status", "--kubeconfig", str(access.kubeconfig), *extra],
         catch_exceptions=False,
     )
-    assert result.exit_code in (0, 3), result.output
+    assert result.exit_code == 0, result.output
     return result
 
 

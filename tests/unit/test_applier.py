@@ -81,12 +81,12 @@ def test_a_pvc_refused_as_immutable_fails_and_is_kept() -> None:
     assert PVC in cluster.objects and ("delete", str(PVC)) not in cluster.calls
 
 
-def test_a_replacement_of_a_running_job_is_deferred() -> None:
-    cluster = FakeCluster()
+def test_a_replacement_the_cluster_defers_is_reported_as_deferred_not_written() -> None:
+    deferred = Outcome(JOB, Result.DEFERRED, "the download Job is running")
+    cluster = FakeCluster(recreations={JOB: deferred})
     cluster.holds(obj(JOB), **job_status(ObjectState.PENDING))
     (outcome,) = apply(cluster, change(JOB, Action.UPDATE, replace=True))
-    assert outcome.result is Result.DEFERRED
-    assert not outcome.result.wrote
+    assert outcome == deferred and not outcome.result.wrote
 
 
 def test_prune_deletes_in_reverse_apply_order() -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from aimsync.core.applyset import InventoryState
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.live import ObjectState
 from aimsync.core.objects import ObjectKey
 from aimsync.core.results import Cause, Result
 from aimsync.kube.lock import LockLost
 from aimsync.plan.changes import Action
-from aimsync.plan.inventory import InventoryState
 from aimsync.render.desired import DesiredSet
 from aimsync.render.render import render
 from aimsync.resolve.resolver import resolve_all
@@ -136,15 +136,23 @@ def test_an_object_the_cluster_refuses_fails_and_the_others_are_applied() -> Non
     assert kinds(report, Result.CREATED) == ["PersistentVolumeClaim"]
 
 
-def test_prune_deletes_what_left_the_repository_and_narrows_the_inventory() -> None:
+def test_prune_deletes_what_left_the_repository() -> None:
     cluster = FakeCluster()
     specs, desired = repository("chat", "batch")
     run(cluster, specs, desired, wait_seconds=60.0)
     fewer_specs, fewer = repository("chat")
     report = run(cluster, fewer_specs, fewer, prune=True)
     deleted = {o.key.kind for o in report.outcomes if o.result is Result.DELETED}
-    assert deleted == {"ConfigMap", "InferenceService"}  # the Shared cache PVC is kept
+    assert deleted == {"ConfigMap", "InferenceService"}  # chat still uses the Shared cache
     assert report.ok
+
+
+def test_the_inventory_is_narrowed_when_everything_that_left_was_pruned() -> None:
+    specs, desired = repository("chat")
+    cluster = FakeCluster(inventory=InventoryState(frozenset({"Old.example.com"}),
+                                                   frozenset({"aimsync-system"})))
+    run(cluster, specs, desired, prune=True)
+    assert cluster.inventory == InventoryState.of(desired.keys, "aimsync-system")
 
 
 def test_a_member_left_behind_by_a_guard_keeps_the_inventory_wide() -> None:

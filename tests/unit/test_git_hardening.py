@@ -3,7 +3,6 @@ reach git as options, and a URL's credentials never reach a message."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,16 @@ from click.testing import CliRunner
 from aimsync.cli import cli
 from aimsync.commit.git_ops import GitContext, GitError, GitIdentity, push_status
 from aimsync.commit.refs import InvalidBranch, InvalidRemote, checked_branch, checked_remote
+from tests.git_support import git
 
 HOSTILE = "--upload-pack=touch {marker}"
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=Human", "-c", "user.email=human@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout
+pytestmark = pytest.mark.usefixtures("machine_without_git_config")
 
 
 @pytest.fixture(autouse=True)
-def no_git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+def no_ci_branch(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"):
         monkeypatch.delenv(variable, raising=False)
 

@@ -7,26 +7,26 @@ used (an empty HOME, no global or system config), as in the CronJob's container.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from aimsync.commit import git_ops
 from aimsync.commit.git_ops import GitContext, GitIdentity
 from aimsync.commit.publish import (
-    PublishResult,
     RunSummary,
     owned_status_file,
     publish_status,
     status_files,
 )
 from aimsync.core.live import LiveObjects
+from aimsync.core.results import PublishResult, PublishStep
 from aimsync.load.status_tree import README_PATH, SUMMARY_PATH, StatusTree, read_status_tree
 from aimsync.observe.observe import StatusReport, observe
 from aimsync.pipeline import Derived, render_repository
 from aimsync.settings import Settings
+from tests.git_support import clone_of_a_remote as clone_of
+from tests.git_support import git, human_pushes
 from tests.support import CLUSTER_PROFILE, document, service, write_repo
 
 AIMSYNC = GitIdentity("aimsync-bot", "aimsync-bot@example.com")
@@ -42,24 +42,7 @@ SPECS: dict[str, str | bytes] = {
 }
 
 
-def git(cwd: Path, *args: str) -> str:
-    """The test's own git commands, as a person with an identity would run them."""
-    return subprocess.run(
-        ["git", "-c", "user.name=Human", "-c", "user.email=human@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout
-
-
-@pytest.fixture(autouse=True)
-def machine_without_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for variable in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
-                     "GIT_COMMITTER_EMAIL", "EMAIL"):
-        monkeypatch.delenv(variable, raising=False)
+pytestmark = pytest.mark.usefixtures("machine_without_git_config")
 
 
 def committed_repo(root: Path, files: dict[str, str | bytes] = SPECS) -> Path:
@@ -98,6 +81,7 @@ def publish(
     return publish_status(
         root, derived.validated.loaded.status, reports(derived, started), run(started),
         derived.specs.settings, git=context, commit=commit, push_branch=push_branch,
+        sleep=lambda _seconds: None,  # no backoff between push attempts
     )
 
 
@@ -205,12 +189,7 @@ def test_a_status_commit_touches_only_the_status_folder(tmp_path: Path) -> None:
 
 def clone_of_a_remote(tmp_path: Path) -> tuple[Path, Path]:
     """(a bare remote whose main holds the specs, a working clone of it)."""
-    seed = committed_repo(tmp_path / "seed")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "clone", "-q", "--bare", str(seed), str(remote))
-    work = tmp_path / "work"
-    git(tmp_path, "clone", "-q", "-b", "main", str(remote), str(work))
-    return remote, work
+    return clone_of(tmp_path, {k: v for k, v in SPECS.items() if isinstance(v, str)})
 
 
 def test_a_pushed_status_commit_reaches_the_remote_branch(tmp_path: Path) -> None:
@@ -220,23 +199,16 @@ def test_a_pushed_status_commit_reaches_the_remote_branch(tmp_path: Path) -> Non
     assert git(remote, "rev-parse", "main").strip() == result.commit
 
 
-def test_a_push_that_fails_is_reported_with_the_files_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_push_that_fails_is_reported_with_the_files_written(tmp_path: Path) -> None:
     remote, work = clone_of_a_remote(tmp_path)
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'refused by policy' >&2\nexit 1\n")
     hook.chmod(0o755)
     remote_main = git(remote, "rev-parse", "main").strip()
-    # push_status binds time.sleep as the default of its `sleep` argument when it is defined,
-    # so patching the module's time.sleep would not reach it: no backoff between attempts.
-    defaults = git_ops.push_status.__kwdefaults__
-    assert defaults is not None
-    monkeypatch.setitem(defaults, "sleep", lambda _seconds: None)
     result = publish(work, commit=True, push_branch="main")
-    assert not result.ok
-    assert result.error is not None and "failed 4 times" in result.error
-    assert "refused by policy" in result.error
+    assert result.failure is not None and result.failure.step is PublishStep.PUSH
+    assert "failed 4 times" in result.failure.message
+    assert "refused by policy" in result.failure.message
     assert result.pushed_to is None
     assert result.commit == head(work)  # committed locally, and named
     assert result.changed_files and all((work / f).is_file() for f in result.changed_files)
@@ -244,21 +216,13 @@ def test_a_push_that_fails_is_reported_with_the_files_written(
 
 
 def test_a_status_commit_is_replayed_on_a_moved_remote_despite_local_edits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     remote, work = clone_of_a_remote(tmp_path)
-    human = tmp_path / "human"
-    git(tmp_path, "clone", "-q", "-b", "main", str(remote), str(human))
-    (human / "NOTES.md").write_text("a human was here\n")
-    git(human, "add", "NOTES.md")
-    git(human, "commit", "-qm", "human change")
-    git(human, "push", "-q", "origin", "main")
+    human_pushes(remote, tmp_path)
     (work / QWEN).write_text(CLUSTER_PROFILE + "# a local edit, not committed\n")
-    defaults = git_ops.push_status.__kwdefaults__
-    assert defaults is not None
-    monkeypatch.setitem(defaults, "sleep", lambda _seconds: None)
     result = publish(work, commit=True, push_branch="main")
-    assert result.ok, result.error
+    assert result.ok, result.failure
     subjects = git(remote, "log", "--format=%s", "main").splitlines()
     assert subjects[1] == "human change"
     assert git(work, "status", "--porcelain", "--", ":!status").splitlines() == [f" M {QWEN}"]

@@ -3,49 +3,21 @@ an empty HOME and no global or system config, as in the CronJob's container)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from aimsync.commit.git_ops import GitContext, GitIdentity, commit_status, push_status
+from tests.git_support import (
+    clone_of_a_remote,
+    git,
+    human_pushes,
+)
 
 AIMSYNC = GitIdentity("aimsync-bot", "aimsync-bot@example.com")
 
 
-def git(cwd: Path, *args: str) -> str:
-    """The test's own git commands, as a person with an identity would run them."""
-    return subprocess.run(
-        ["git", "-c", "user.name=Human", "-c", "user.email=human@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout
-
-
-@pytest.fixture(autouse=True)
-def machine_without_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for variable in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
-                     "GIT_COMMITTER_EMAIL", "EMAIL"):
-        monkeypatch.delenv(variable, raising=False)
-
-
-def clone_of_a_remote(tmp_path: Path) -> tuple[Path, Path]:
-    """(bare remote with one commit on main, a working clone of it)."""
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    git(seed, "init", "-q", "-b", "main")
-    (seed / "spec.yaml").write_text("kind: AIMService\n")
-    git(seed, "add", "-A")
-    git(seed, "commit", "-qm", "specs")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "clone", "-q", "--bare", str(seed), str(remote))
-    work = tmp_path / "work"
-    git(tmp_path, "clone", "-q", "-b", "main", str(remote), str(work))
-    return remote, work
+pytestmark = pytest.mark.usefixtures("machine_without_git_config")
 
 
 def identities(repo: Path, ref: str) -> str:
@@ -65,12 +37,7 @@ def test_the_status_commit_is_authored_and_committed_by_aimsync(tmp_path: Path) 
 
 def test_the_rebased_status_commit_keeps_aimsyncs_identity(tmp_path: Path) -> None:
     remote, work = clone_of_a_remote(tmp_path)
-    human = tmp_path / "human"
-    git(tmp_path, "clone", "-q", "-b", "main", str(remote), str(human))
-    (human / "NOTES.md").write_text("a human was here\n")
-    git(human, "add", "NOTES.md")
-    git(human, "commit", "-qm", "human change")
-    git(human, "push", "-q", "origin", "main")
+    human_pushes(remote, tmp_path)
     (work / "status").mkdir()
     (work / "status" / "summary.yaml").write_text("revision: x\n")
     context = GitContext.open(work, AIMSYNC)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from aimsync.core.objects import DesiredObject
+from aimsync.core.results import DryRun
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import KubeError
 from aimsync.kube.read import get_object
 from aimsync.kube.ssa.apply import ApplyPolicy, apply
 from aimsync.kube.ssa.failures import ApplyFailed, failure_of
-from aimsync.plan.decide import DryRun
 
 
 def dry_run(

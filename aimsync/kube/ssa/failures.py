@@ -38,11 +38,10 @@ def failure_of(key: ObjectKey, error: KubeError, *, exists: bool) -> Failure:
     if isinstance(error, ApplyFailed):
         return error.failure
     if isinstance(error, Invalid):
+        cause = Cause.IMMUTABLE if error.immutable else Cause.REFUSED
         if key.kind == "PersistentVolumeClaim" and exists:
-            return Failure(key, Cause.IMMUTABLE, pvc_refusal(error))
-        if error.immutable:
-            return Failure(key, Cause.IMMUTABLE, describe_api_error(error))
-        return Failure(key, Cause.REFUSED, describe_api_error(error))
+            return Failure(key, cause, pvc_refusal(error))
+        return Failure(key, cause, describe_api_error(error))
     if isinstance(error, Forbidden):
         return Failure(key, Cause.FORBIDDEN, describe_api_error(error))
     if isinstance(error, ApiError):
