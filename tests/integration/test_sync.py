@@ -497,3 +497,21 @@ def test_sync_json_report(
     assert all(c["result"] == "created" for c in report["changes"])
     assert report["waiting"][0]["service"] == f"{namespace}/chat"
     assert report["requests"]["writes"] >= 2
+
+
+def test_a_running_download_job_whose_spec_changed_is_left_to_finish(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    sync(control_plane, root)  # the download Job runs (no controller finishes it here)
+    (job,) = items(api_client, namespace, "jobs", "batch/v1")
+    settings_file = root / "aimsync.yaml"
+    settings_file.write_text(
+        settings_file.read_text() + "downloaderImage: registry.example.com/downloader:2\n"
+    )
+    result = sync_report(control_plane, root)
+    assert result["exitCode"] == 0, result
+    assert change_of(result, "Job")["result"] == "deferred"
+    assert result["deferred"] and "recreated by a run after it finishes" in result["deferred"][0]
+    (still,) = items(api_client, namespace, "jobs", "batch/v1")
+    assert still["metadata"]["uid"] == job["metadata"]["uid"]
