@@ -6,10 +6,16 @@ pure stages only see this plain data.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from aimsync.core.quantity import parse_quantity
+
+
+def _mapping(value: object) -> dict[str, object]:
+    """`value` when it is a mapping; anything else (a file written by hand) reads as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -21,19 +27,18 @@ class Node:
     @staticmethod
     def from_api(obj: dict[str, object]) -> Node:
         """A Node object as the API returns it (only the fields aimsync uses are read)."""
-        metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
-        assert isinstance(metadata, dict) and isinstance(status, dict)
-        labels = metadata.get("labels") or {}
+        metadata = _mapping(obj.get("metadata"))
+        status = _mapping(obj.get("status"))
+        labels = _mapping(metadata.get("labels"))
         allocatable: dict[str, Decimal] = {}
-        for key, value in (status.get("allocatable") or {}).items():
-            try:
-                allocatable[str(key)] = parse_quantity(value)
-            except (ValueError, TypeError):
-                continue  # an unreadable quantity cannot be compared: ignore it
+        for key, value in _mapping(status.get("allocatable")).items():
+            # An unreadable quantity cannot be compared: left out.
+            if isinstance(value, (int, str)) and not isinstance(value, bool):
+                with contextlib.suppress(ValueError):
+                    allocatable[str(key)] = parse_quantity(value)
         return Node(
             name=str(metadata.get("name", "")),
-            labels={str(k): str(v) for k, v in labels.items()},
+            labels={str(k): str(v) for k, v in labels.items() if isinstance(v, (str, int))},
             allocatable=allocatable,
         )
 
