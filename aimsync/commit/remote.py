@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aimsync.commit.git_ops import GitError
 from aimsync.commit.refs import checked_branch, checked_remote
+from aimsync.core.secrets import mask_userinfo
 
 TOKEN_VARIABLE = "AIMSYNC_GIT_TOKEN"
 USERNAME_VARIABLE = "AIMSYNC_GIT_USERNAME"
@@ -91,10 +92,10 @@ def cloned(url: str, branch: str, environ: Mapping[str, str] | None = None) -> I
             command, env={**os.environ, **env}, capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
-            message = result.stderr.strip()
-            for secret in secrets:
+            message = f"cannot clone {remote.shown} (branch {branch}): {result.stderr.strip()}"
+            for secret in secrets:  # a token may also sit in the URL's path
                 message = message.replace(secret, "***")
-            raise GitError(f"cannot clone {remote.shown} (branch {branch}): {message}")
+            raise GitError(mask_userinfo(message))
         yield Clone(target, env, secrets)
     finally:
         shutil.rmtree(work, ignore_errors=True)

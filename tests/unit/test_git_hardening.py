@@ -122,3 +122,15 @@ def test_push_passes_the_branch_after_the_options_end(tmp_path: Path) -> None:
     with pytest.raises(GitError):
         push_status(context, HOSTILE.format(marker=marker), attempts=2, sleep=lambda _: None)
     assert not marker.exists()
+
+
+def test_a_token_in_the_path_of_a_url_is_masked_when_the_clone_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "tok-in-path-5a5a5a"
+    monkeypatch.setenv("AIMSYNC_GIT_TOKEN", token)
+    result = CliRunner().invoke(
+        cli, ["sync", "--repo", f"file://{tmp_path}/{token}/missing.git", "--branch", "main"]
+    )
+    assert result.exit_code == 3
+    assert "cannot clone" in result.stderr and token not in result.output
