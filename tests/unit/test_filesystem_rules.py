@@ -5,6 +5,8 @@ never a hang."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,39 @@ def test_removing_status_of_a_gone_spec_never_deletes_through_a_link(
     (repo / "status/old.yaml").symlink_to(outside / "credentials.yaml")
     write_status_tree(repo, {}, {"status/old.yaml": "x"}, lambda _: True)
     assert (outside / "credentials.yaml").exists()
+
+
+def test_a_settings_file_that_is_a_fifo_is_a_located_error(repo: Path) -> None:
+    os.mkfifo(repo / "aimsync.yaml")
+    result = run("validate", str(repo))
+    assert result.exit_code == 2
+    assert "aimsync.yaml:1:1: error: is not a regular file" in result.stdout
+
+
+def test_a_file_name_with_a_line_break_stays_on_one_line(repo: Path) -> None:
+    odd = repo / "namespaces/team/services/two\nlines.yaml"
+    odd.write_text("kind: [")
+    result = run("validate", str(repo))
+    assert result.exit_code == 2
+    assert "namespaces/team/services/two\\nlines.yaml:1:" in result.stdout
+    assert all(line.count(": error: ") <= 1 for line in result.stdout.splitlines())
+
+
+def test_a_huge_value_is_cut_in_the_message(repo: Path) -> None:
+    chat = repo / SERVICE
+    chat.write_text(chat.read_text().replace(
+        "  name: chat\n", "  name: chat\n  labels:\n    team: " + "v" * 500_000 + "\n"))
+    result = run("validate", str(repo))
+    assert result.exit_code == 2
+    assert len(result.stdout) < 2_000 and "(500000 characters)" in result.stdout
+
+
+def test_output_that_cannot_be_written_is_one_line_and_exit_3(repo: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", "from aimsync.cli import main; main()", "render", str(repo)],
+            stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+        )
+    assert done.returncode == 3
+    assert "cannot write the output: No space left on device" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -111,3 +111,10 @@ def test_infinity_is_refused_because_json_cannot_hold_it() -> None:
 def test_complex_keys_are_refused() -> None:
     _, problem = read_yaml_documents("? [a, b]\n: 1\n")
     assert problem is not None and "mapping key must be a plain string" in problem.message
+
+
+def test_alias_expansion_is_bounded_in_bytes() -> None:
+    """A 200 KB string aliased 4,000 times is a small file but 800 MB of values."""
+    text = "a: &s " + "x" * 200_000 + "\nb: [" + ",".join(["*s"] * 4000) + "]\n"
+    _, problem = read_yaml_documents(text)
+    assert problem is not None and "bytes of values after expanding aliases" in problem.message
