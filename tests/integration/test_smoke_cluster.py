@@ -26,6 +26,9 @@ EXPECTED_CRDS = (
     "servingruntimes.serving.kserve.io",
     "clusterservingruntimes.serving.kserve.io",
     "httproutes.gateway.networking.k8s.io",
+    "scaledobjects.keda.sh",
+    "triggerauthentications.keda.sh",
+    "clustertriggerauthentications.keda.sh",
     "aimprofiles.aim.eai.amd.com",
     "aimclusterprofiles.aim.eai.amd.com",
     "aimprofilecaches.aim.eai.amd.com",
@@ -317,6 +320,42 @@ def test_changing_job_pod_template_is_rejected_as_immutable(
     assert rejected.value.status == 422
     assert "spec.template" in rejected.value.message
     assert "field is immutable" in rejected.value.message
+
+
+def scaled_object(namespace: str, name: str = "smoke-so") -> dict[str, Any]:
+    """A minimal KEDA ScaledObject, shaped like the ones the AIM Engine operator authors."""
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "scaleTargetRef": {"name": "smoke-predictor"},
+            "triggers": [{"type": "cpu", "metricType": "Utilization", "metadata": {"value": "50"}}],
+        },
+    }
+
+
+def test_keda_scaledobject_passes_strict_server_side_dry_run_create(
+    api_client: client.ApiClient, namespace: str
+) -> None:
+    scaled_objects = resource_path("keda.sh/v1alpha1", "scaledobjects", namespace=namespace)
+
+    preview = request(
+        api_client,
+        "POST",
+        scaled_objects,
+        query=[("dryRun", "All"), ("fieldValidation", "Strict")],
+        body=scaled_object(namespace),
+    )
+
+    assert preview["kind"] == "ScaledObject"
+    assert preview["spec"]["scaleTargetRef"] == {"name": "smoke-predictor"}
+    assert preview["spec"]["triggers"] == [
+        {"type": "cpu", "metricType": "Utilization", "metadata": {"value": "50"}}
+    ]
+    with pytest.raises(KubeApiError) as missing:  # dry-run stores nothing
+        request(api_client, "GET", f"{scaled_objects}/smoke-so")
+    assert missing.value.status == 404
 
 
 def micro_time(moment: dt.datetime) -> str:
