@@ -1,6 +1,8 @@
-"""Does a profile pass a service's profile selector? (reference §2.3, `MatchesProfileCopySelector`)
+"""Does a profile pass a service's profile selector? (`MatchesProfileCopySelector`,
+aim-engine internal/v1alpha2/aimprofile/profile_copy.go at e837778)
 
-Pure functions over the API models; the ranking and the passes live in resolve/ranking.py.
+Pure functions over the API models; the ranking lives in resolve/ranking.py. At e837778 there
+is no type floor (`minimumType` came later): every filter is an exact match.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ from dataclasses import dataclass
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.service import ProfileSelector
 
-# Type floor ranks: optimized 0 ... unoptimized and empty 3, unknown 4; `any` disables.
-TYPE_RANK = {"optimized": 0, "general": 1, "preview": 2, "unoptimized": 3, "": 3}
+# `profileTypeRank` (resolver.go at e837778): optimized 0 ... unoptimized 3; empty or unknown 4.
+TYPE_RANK = {"optimized": 0, "general": 1, "preview": 2, "unoptimized": 3}
 UNKNOWN_TYPE_RANK = 4
-DEFAULT_FLOOR = "optimized"
 
 
 def type_rank(profile_type: str | None) -> int:
@@ -21,18 +22,19 @@ def type_rank(profile_type: str | None) -> int:
 
 
 def partitioning_matches(wanted: str | None, actual: str | None) -> bool:
-    """Selector partitioning: '' no filter; unpartitioned; partitioned; CPX prefix; exact."""
-    if not wanted:
+    """`matchesPartitioningSelector`: '' no filter; unpartitioned; partitioned; a scheme with a
+    '-' (CPX-NPS4) exactly; a bare scheme (CPX) as the prefix of one (CPX-NPS1, CPX-NPS4)."""
+    want = (wanted or "").strip().upper()
+    have = (actual or "").strip().upper()
+    if not want:
         return True
-    want = wanted.lower()
-    have = (actual or "").lower()
-    if want == "unpartitioned":
-        return have in ("", "unpartitioned")
-    if want == "partitioned":
-        return have not in ("", "unpartitioned")
-    if "-" not in want:
-        return have.startswith(want + "-") or have == want
-    return have == want
+    if want == "UNPARTITIONED":
+        return have in ("", "UNPARTITIONED")
+    if want == "PARTITIONED":
+        return have not in ("", "UNPARTITIONED")
+    if "-" in want:
+        return have == want
+    return have.startswith(want + "-")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,6 @@ class SelectorVerdict:
 
     matches: bool
     reason: str = ""  # e.g. "metric is throughput, selector wants latency"
-    below_floor: bool = False  # passes every filter but the type floor
 
 
 _EXACT_FIELDS = (
@@ -57,9 +58,7 @@ _EXACT_FIELDS = (
 )
 
 
-def match_selector(
-    spec: AIMProfileSpecCommon, selector: ProfileSelector, floor: str = DEFAULT_FLOOR
-) -> SelectorVerdict:
+def match_selector(spec: AIMProfileSpecCommon, selector: ProfileSelector) -> SelectorVerdict:
     for attr, name in _EXACT_FIELDS:
         wanted = getattr(selector, attr)
         if wanted:
@@ -92,10 +91,6 @@ def match_selector(
         return SelectorVerdict(
             False, f"origin is user-authored, selector wants {selector.origin}"
         )
-    if floor != "any" and type_rank(spec.type) > type_rank(floor):
-        return SelectorVerdict(
-            False,
-            f"type {spec.type or 'unset (ranked unoptimized)'} is below the minimum type {floor}",
-            below_floor=True,
-        )
+    if spec.manual_selection_only:
+        return SelectorVerdict(False, "manualSelectionOnly: chosen by name only")
     return SelectorVerdict(True)

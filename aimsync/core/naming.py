@@ -89,10 +89,15 @@ def inference_service_name(service_name: str, namespace: str) -> str:
             f"{MIN_ISVC_NAME_LENGTH} are needed, so namespaces may have at most "
             f"{MAX_NAME_LENGTH - len(ISVC_SUFFIX) - MIN_ISVC_NAME_LENGTH} characters"
         )
-    return generate_derived_name([service_name], [namespace], max_length=max_length)
+    # Hashed on (namespace, service) so that the name stays unique per service even when the
+    # visible part is cut to fit a long namespace (GenerateInferenceServiceName at e837778).
+    return generate_derived_name(
+        [service_name], [namespace, service_name], max_length=max_length
+    )
 
 
 def http_route_name(service_name: str, namespace: str) -> str:
+    """`GenerateHTTPRouteName` at e837778: still hashed on the namespace alone."""
     return generate_derived_name([service_name], [namespace])
 
 

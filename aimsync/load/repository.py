@@ -73,6 +73,45 @@ def _decode(data: bytes, relative: str, findings: Findings) -> str | None:
     return text.removeprefix("\ufeff")
 
 
+LIST_KINDS = {"List"} | {f"{kind}List" for kind in (
+    "AIMClusterProfile", "AIMProfile", "AIMProfileCache", "AIMService")}
+
+
+def _items_of_lists(
+    documents: list[YamlDocument], relative: str, findings: Findings
+) -> list[YamlDocument]:
+    """`kind: List` (what `kubectl get -o yaml` writes) and `AIM*List` documents read as
+    their items, each with its own positions; then every object of the file numbered in
+    order (a status file keeps that order)."""
+    objects: list[YamlDocument] = []
+    for document in documents:
+        value = document.value
+        kind = value.get("kind") if isinstance(value, dict) else None
+        if not (isinstance(value, dict) and isinstance(kind, str) and kind in LIST_KINDS):
+            objects.append(document)
+            continue
+        items = value.get("items")
+        if not isinstance(items, list):
+            position, _ = document.position_of(("items",))
+            findings.error(
+                Location(relative, position.line, position.column),
+                f"a {kind} holds its objects in a list named items",
+                field="items", rule="document.list-items",
+            )
+            continue
+        for index, item in enumerate(items):
+            prefix = ("items", index)
+            start, _ = document.position_of(prefix)
+            positions = {
+                path[2:]: position for path, position in document.positions.items()
+                if path[:2] == prefix and len(path) > 2
+            }
+            objects.append(YamlDocument(0, start, item, positions))
+    for number, document in enumerate(objects):
+        document.index = number
+    return objects
+
+
 def read_file_documents(
     path: Path, relative: str, max_bytes: int, findings: Findings, limits: YamlLimits
 ) -> list[YamlDocument]:
@@ -93,6 +132,7 @@ def read_file_documents(
     if text is None:
         return []
     documents, problem = read_yaml_documents(text, limits)
+    documents = _items_of_lists(documents, relative, findings)
     if problem is not None:
         findings.error(
             Location(relative, problem.position.line, problem.position.column),

@@ -21,6 +21,7 @@ from aimsync.api.profile import AIMModelSource
 from aimsync.core.naming import artifact_name, generate_derived_name
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.quantity import ceil_gib, parse_quantity
+from aimsync.render.inference_service import image_pull_policy
 from aimsync.render.labels import (
     AIM_COMPONENT_LABEL,
     CACHE_MODE_LABEL,
@@ -35,7 +36,8 @@ from aimsync.render.labels import (
 from aimsync.resolve.overrides import merge_env
 from aimsync.settings import Settings
 
-CACHE_MOUNT = "/cache"
+CACHE_MOUNT = "/cache/models"  # buildDownloadJob at e837778
+DEFAULT_DOWNLOAD_EXCLUDE = "*/*"  # resolveDownloadFilter's default: no files in subfolders
 DOWNLOADER_UID = 1000
 
 
@@ -178,14 +180,19 @@ def render_pvc(artifact: Artifact) -> DesiredObject:
 
 
 def _download_env(artifact: Artifact) -> list[dict[str, object]]:
+    """buildDownloadJob's env at e837778, then the default download filter (subfolders are
+    not downloaded), then the cache's credentials (a later entry of a name wins)."""
     defaults = [
         EnvVar(name="AIM_DOWNLOADER_PROTOCOL", value="XET,HF_TRANSFER"),
         EnvVar(name="TMPDIR", value="/tmp/"),
         EnvVar(name="HF_HOME", value="/tmp/.hf"),
         EnvVar(name="EXPECTED_SIZE_BYTES", value=str(int(artifact.size_bytes))),
         EnvVar(name="MOUNT_PATH", value=CACHE_MOUNT),
-        EnvVar(name="TARGET_DIR", value=CACHE_MOUNT),
+        EnvVar(name="ARTIFACT_NAME", value=artifact.name),
+        EnvVar(name="ARTIFACT_NAMESPACE", value=artifact.namespace),
         EnvVar(name="STALL_TIMEOUT", value="120"),
+        EnvVar(name="TARGET_DIR", value=CACHE_MOUNT),
+        EnvVar(name="AIM_HF_EXCLUDE", value=DEFAULT_DOWNLOAD_EXCLUDE),
     ]
     merged = merge_env(defaults, artifact.env) or []
     return [var.to_api() for var in merged]
@@ -227,7 +234,10 @@ def render_download_job(artifact: Artifact, settings: Settings) -> DesiredObject
                         {
                             "name": "model-download",
                             "image": settings.downloader_image,
-                            "imagePullPolicy": "IfNotPresent",
+                            "imagePullPolicy": image_pull_policy(settings.downloader_image),
+                            "securityContext": {
+                                "runAsUser": DOWNLOADER_UID, "runAsGroup": DOWNLOADER_UID,
+                            },
                             "args": [artifact.source_uri],
                             "env": _download_env(artifact),
                             "volumeMounts": [{"name": "cache", "mountPath": CACHE_MOUNT}],

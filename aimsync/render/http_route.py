@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import re
+
 from aimsync.api.service import AIMService
 from aimsync.core.naming import http_route_name
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.render.labels import SERVICE_LABEL, base_labels, sanitize_label_value
 
 GATEWAY_API = "gateway.networking.k8s.io/v1"
+
+
+_DURATION_PART = re.compile(r"([0-9]+)(ms|h|m|s)")
+_MILLISECONDS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+
+
+def go_duration(text: str) -> str:
+    """A Gateway API duration as the operator writes it back: Go's `time.Duration.String()`
+    of its value (`300s` -> `5m0s`, `1h` -> `1h0m0s`, `500ms` -> `500ms`). Validation makes
+    sure `text` is a Gateway API duration."""
+    ms = sum(int(n) * _MILLISECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+    if ms == 0:
+        return "0s"
+    if ms < 1000:
+        return f"{ms}ms"
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, fraction = divmod(rest, 1000)
+    shown = f"{seconds}" + (f".{fraction:03d}".rstrip("0") if fraction else "")
+    if hours:
+        return f"{hours}h{minutes}m{shown}s"
+    if minutes:
+        return f"{minutes}m{shown}s"
+    return f"{shown}s"
 
 
 def render_http_route(
@@ -34,7 +60,7 @@ def render_http_route(
         ],
     }
     if routing.request_timeout:
-        rule["timeouts"] = {"request": routing.request_timeout}
+        rule["timeouts"] = {"request": go_duration(routing.request_timeout)}
     metadata: dict[str, object] = {"name": name, "namespace": namespace, "labels": labels}
     if routing.annotations:
         metadata["annotations"] = dict(sorted(routing.annotations.items()))

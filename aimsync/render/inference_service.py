@@ -37,14 +37,33 @@ class CacheMount:
     model_id: str
 
 
+# The operator pulls the serving image Always at e837778 (kserve.go); a policy from the tag
+# arrives only later (6ad72a2). Download Jobs take theirs from the tag (pullPolicyForImage).
+SERVING_PULL_POLICY = "Always"
+CLUSTER_AUTH_PREFIX = "cluster-auth/"  # annotations of the AIMService copied to the ISVC
+MODEL_ID_ANNOTATION = "aim.eai.amd.com/model-id"
+
+
 def image_pull_policy(image: str) -> str:
-    """`Always` for `:latest` or untagged images, `IfNotPresent` for pinned tags."""
-    last = image.rsplit("/", 1)[-1]
-    if "@" in image:
+    """`pullPolicyForImage`: `IfNotPresent` for a digest or a pinned tag, `Always` for
+    `:latest`, an untagged image or none."""
+    if not image:
+        return "Always"
+    if "@sha256:" in image:
         return "IfNotPresent"
-    if ":" not in last or last.endswith(":latest"):
+    tag = image.rsplit(":", 1)[1] if ":" in image else ""
+    if "/" in tag or tag in ("", "latest"):
         return "Always"
     return "IfNotPresent"
+
+
+def model_id_of(spec: AIMProfileSpecCommon) -> str:
+    """`resolvedModelId`: the profile's modelId, else its first source's, else its aimId."""
+    if spec.model_id:
+        return spec.model_id
+    if spec.model_sources:
+        return spec.model_sources[0].model_id
+    return spec.aim_id or ""
 
 
 def framework_env(spec: AIMProfileSpecCommon) -> list[EnvVar]:
@@ -57,9 +76,7 @@ def framework_env(spec: AIMProfileSpecCommon) -> list[EnvVar]:
         ]
     else:
         env.append(EnvVar(name="AIM_ID", value=spec.aim_id or ""))
-    if spec.engine:
-        env.append(EnvVar(name="AIM_ENGINE", value=spec.engine))
-    return env
+    return env  # no AIM_ENGINE at e837778 (buildFrameworkEnvVars)
 
 
 def container_env(service: AIMService, spec: AIMProfileSpecCommon) -> list[dict[str, object]]:
@@ -118,7 +135,15 @@ def render_inference_service(
     if spec.precision:
         labels[PRECISION_LABEL] = spec.precision
     labels.update(extra_labels)
-    annotations, replica_fields = replica_settings(replicas, name)
+    # cluster-auth/* of the AIMService, then the model id (buildInferenceServiceFromProfile).
+    annotations = {
+        key: value for key, value in sorted((service.metadata.annotations or {}).items())
+        if key.startswith(CLUSTER_AUTH_PREFIX)
+    }
+    if model_id_of(spec):
+        annotations[MODEL_ID_ANNOTATION] = model_id_of(spec)
+    autoscaling, replica_fields = replica_settings(replicas, name)
+    annotations.update(autoscaling)
 
     resources: dict[str, dict[str, str]] | None
     if service.spec.resources is not None:  # the service's resources replace the profile's
@@ -135,7 +160,7 @@ def render_inference_service(
     container: dict[str, object] = {
         "name": "kserve-container",
         "image": spec.image,
-        "imagePullPolicy": image_pull_policy(spec.image),
+        "imagePullPolicy": SERVING_PULL_POLICY,
         "ports": [{"containerPort": PORT, "name": "http", "protocol": "TCP"}],
         "env": container_env(service, spec),
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aimsync.api.selector import DEFAULT_FLOOR
 from aimsync.api.service import AIMService
 from aimsync.report.table import columns
 from aimsync.resolve.ranking import TIER_NAMES
@@ -17,7 +16,7 @@ def _selector_text(service: AIMService) -> str:
     assert selector is not None
     fields = selector.model_dump(by_alias=True, exclude_none=True, exclude={"role"})
     shown = ", ".join(f"{k}={v}" for k, v in fields.items())
-    return f"by selector: {shown}; minimum type {DEFAULT_FLOOR} (default)"
+    return f"by selector: {shown} (exact filters; manualSelectionOnly profiles left out)"
 
 
 def explain_text(service: AIMService, resolution: Resolution, facts_known: bool) -> str:

@@ -6,13 +6,11 @@ affinity, how many nodes match, a hardware summary, conditions, and Ready / NotA
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.core.facts import ClusterFacts, Node
-from aimsync.core.quantity import GIB, format_bytes, format_cpu, parse_quantity
+from aimsync.core.quantity import parse_quantity
 
 NODE_LABEL_PREFIX = "feature.node.kubernetes.io/aim-accelerator"
 AMD_GPU = "amd.com/gpu"
@@ -79,63 +77,33 @@ def _quantity_text(value: int | str) -> str:
 
 
 def resolve_resources(spec: AIMProfileSpecCommon) -> tuple[ResourceMap, ResourceMap]:
-    """(requests, limits) the profile needs: `ResolveProfileResources` (reference §5)."""
+    """(requests, limits) of the profile's status: `ResolveResources` (aim-engine
+    internal/v1alpha2/aimprofile/node_match.go at e837778).
+
+    The spec's resources, plus the device: `amd.com/gpu` (a GPU profile) or `cpu` (a CPU
+    profile) of acceleratorCount, in the requests unless given and mirrored into the limits
+    unless given; an EPYC CPU profile without a memory request gets 2 x VLLM_CPU_KVCACHE_SPACE
+    GiB (120Gi when that is not a positive number). No host CPU or memory per GPU at e837778.
+    """
     requests: ResourceMap = {}
     limits: ResourceMap = {}
     if spec.resources:
         requests = {k: _quantity_text(v) for k, v in (spec.resources.requests or {}).items()}
         limits = {k: _quantity_text(v) for k, v in (spec.resources.limits or {}).items()}
     count = spec.accelerator_count or 0
-    device = None
-    if spec.accelerator_type == "gpu" and count > 0:
-        device = AMD_GPU
-    elif spec.accelerator_type == "cpu" and count > 0:
-        device = "cpu"
+    device = {"gpu": AMD_GPU, "cpu": "cpu"}.get(spec.accelerator_type or "") if count > 0 else None
     if device:
-        if device not in requests:
-            requests[device] = limits.get(device, str(count)) if device == AMD_GPU else str(
-                count
-            )
-        if device not in limits and device == AMD_GPU:
-            limits[device] = requests[device]
-        if device == "cpu" and "cpu" not in limits:
-            limits["cpu"] = requests["cpu"]
-    if device == AMD_GPU:
-        _add_gpu_host_defaults(spec, count, requests, limits)
-    if (
-        spec.accelerator_type == "cpu"
-        and (spec.accelerator_model or "").upper().startswith("EPYC")
-        and "memory" not in requests
-        and "memory" not in limits
-    ):
+        requests.setdefault(device, str(count))
+        # Mirrored from the request: a limit that differs from the request of an extended
+        # resource (amd.com/gpu) is refused by Kubernetes.
+        limits.setdefault(device, requests[device])
+    epyc = (spec.accelerator_model or "").startswith("EPYC")  # case-sensitive, as in Go
+    if spec.accelerator_type == "cpu" and epyc and "memory" not in requests:
         kv_space = (spec.engine_env or {}).get("VLLM_CPU_KVCACHE_SPACE", "")
-        memory = f"{2 * int(kv_space)}Gi" if kv_space.isdigit() else "120Gi"
-        requests["memory"] = memory
-        limits["memory"] = memory
+        gib = int(kv_space) if kv_space.strip().isdigit() and int(kv_space) > 0 else 60
+        requests["memory"] = f"{2 * gib}Gi"
+        limits.setdefault("memory", requests["memory"])
     return requests, limits
-
-
-def _add_gpu_host_defaults(
-    spec: AIMProfileSpecCommon, count: int, requests: ResourceMap, limits: ResourceMap
-) -> None:
-    slices = _slices(spec.accelerator_partitioning_mode or "")
-    if slices is None:
-        return  # `partitioned` or an unknown scheme: no host defaults
-
-    def capped(name: str, wanted: Decimal) -> Decimal:
-        # Generated requests never exceed an explicit limit.
-        if name in limits:
-            return min(wanted, parse_quantity(limits[name]))
-        return wanted
-
-    if "cpu" not in requests:
-        millicores = math.ceil(Decimal(count * 4000) / slices)
-        requests["cpu"] = format_cpu(capped("cpu", Decimal(millicores) / 1000))
-    if "memory" not in requests:
-        requests["memory"] = format_bytes(capped("memory", Decimal(count * 32 * GIB) / slices))
-    if "memory" not in limits:
-        limit = Decimal(count * 48 * GIB) / slices
-        limits["memory"] = format_bytes(max(limit, parse_quantity(requests["memory"])))
 
 
 def node_affinity_expressions(spec: AIMProfileSpecCommon) -> list[dict[str, str]]:

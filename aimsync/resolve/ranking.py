@@ -1,4 +1,5 @@
-"""The ranking of candidate profiles (`profileLess`, reference §2.4) and the status-first pick.
+"""The ranking of candidate profiles (`profileLess`, resolver.go at e837778; reference §2.4)
+and the status-first pick (`SelectBestPtr`).
 
 Tiers, first difference decides: primary, type, accelerator model, metric, precision,
 accelerator count, accelerator type, version, name.
@@ -6,8 +7,8 @@ accelerator count, accelerator type, version, name.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import total_ordering
 
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.selector import type_rank
@@ -44,14 +45,24 @@ def _preference(value: str | None, order: list[str]) -> int:
     return order.index(lowered) if lowered in order else len(order)
 
 
-def _version_key(version: str) -> tuple[int, tuple[tuple[int, object], ...]]:
-    """Higher versions sort first; empty last. Digits compare as numbers (tolerant semver)."""
-    if not version:
-        return (1, ())
-    tokens = re.findall(r"\d+|[^\d.+-]+", version.lstrip("vV"))
-    # Negated so that the ascending sort puts the highest version first.
-    key = tuple((0, -int(t)) if t.isdigit() else (1, t) for t in tokens)
-    return (0, key)
+@total_ordering
+@dataclass(frozen=True)
+class _Descending:
+    """A string that sorts high-first (`compareProfileVersions` at e837778 compares versions
+    as plain strings: "0.10.0" < "0.9.0"); the empty version last."""
+
+    text: str
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, _Descending):
+            return NotImplemented
+        if not self.text or not other.text:
+            return bool(self.text) and not other.text
+        return self.text > other.text
+
+
+def _version_key(version: str) -> _Descending:
+    return _Descending(version)
 
 
 @dataclass(frozen=True)

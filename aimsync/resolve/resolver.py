@@ -1,8 +1,11 @@
-"""Profile resolution for every AIMService (reference §2; DESIGN.md §3.1).
+"""Profile resolution for every AIMService, as the operator's resolver at e837778 does it
+(aim-engine internal/v1alpha2/aimservice/resolver.go; reference §2 where it agrees).
 
-By name: namespace AIMProfile first, then AIMClusterProfile. By selector: exact filters and the
-type floor, namespace candidates beat cluster candidates, the ranking, then the first candidate
-with the best status. Every decision is recorded so that `aimsync explain` can show it.
+By name: namespace AIMProfile first, then AIMClusterProfile, no filter. By selector: exact
+filters (no type floor at e837778; manualSelectionOnly profiles are left out), namespace
+candidates beat cluster candidates, the ranking, then the first candidate with the best
+status; the profile bound last time sticks while it still matches. A profile that is not
+Ready is not deployed (ProfileNotReady). Every decision is recorded for `aimsync explain`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from enum import StrEnum
 
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
-from aimsync.api.selector import DEFAULT_FLOOR, match_selector
+from aimsync.api.selector import match_selector
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.objects import NamespacedName
 from aimsync.load.status_tree import ProfileBinding
@@ -21,8 +24,6 @@ from aimsync.resolve.overrides import apply_overrides
 from aimsync.resolve.profile_status import (
     ProfileStatus,
     compute_profile_status,
-    node_affinity_expressions,
-    node_mismatch,
 )
 from aimsync.resolve.ranking import (
     RankedProfile,
@@ -149,17 +150,6 @@ class Resolved:
         return self._by_service[service]
 
 
-def _service_resources_fit(
-    service: AIMService, spec: AIMProfileSpecCommon, facts: ClusterFacts
-) -> bool:
-    """§2.6: a service that restates its resources may run where its own requests fit."""
-    if service.spec.resources is None or not facts.known:
-        return False
-    requests = {k: str(v) for k, v in (service.spec.resources.requests or {}).items()}
-    expressions = node_affinity_expressions(spec)
-    return any(node_mismatch(node, expressions, requests) is None for node in facts.nodes)
-
-
 def _result(
     service: Spec[AIMService],
     ref: ProfileRef | None,
@@ -185,9 +175,7 @@ def _result(
             f"{ref} is a base profile (no aimId and modelSources) and cannot be deployed",
             shape, **extra,  # type: ignore[arg-type]
         )
-    if status.status != "Ready" and not _service_resources_fit(
-        service.obj, spec, statuses.facts
-    ):
+    if status.status != "Ready":  # PlanResources at e837778 requires a Ready profile
         return Resolution(
             key, ref, spec, status, ResolutionReason.NOT_READY,
             f"Profile {ref.name} is not ready yet: {status.status} "
@@ -244,25 +232,16 @@ def _resolve_by_selector(
     ]
     verdicts: list[CandidateVerdict] = []
     kept: list[tuple[ProfileRef, AIMProfileSpecCommon]] = []
-    below_floor = 0
     for ref, spec in pool:
         if not spec.is_deployable:
             verdicts.append(CandidateVerdict(ref, False, "base profile (not deployable)"))
             continue
-        verdict = match_selector(spec, selector, DEFAULT_FLOOR)
+        verdict = match_selector(spec, selector)
         verdicts.append(CandidateVerdict(ref, verdict.matches, verdict.reason or "kept"))
         if verdict.matches:
             kept.append((ref, spec))
-        elif verdict.below_floor:
-            below_floor += 1
     if not kept:
-        if below_floor:
-            message = (
-                f"no AIMProfile or AIMClusterProfile met the minimumType={DEFAULT_FLOOR} floor: "
-                f"{below_floor} candidate(s) matched the selector but rank below it"
-            )
-        else:
-            message = "no AIMProfile or AIMClusterProfile matched the selector"
+        message = "no AIMProfile or AIMClusterProfile matched the selector"
         return _result(
             service, None, None, statuses, "selector", reason=ResolutionReason.NOT_FOUND,
             message=message, candidates=tuple(verdicts),

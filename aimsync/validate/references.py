@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
-from aimsync.api.selector import DEFAULT_FLOOR, match_selector
+from aimsync.api.selector import match_selector
 from aimsync.api.validation import suggest
-from aimsync.core.naming import inference_service_name
+from aimsync.core.naming import http_route_name, inference_service_name, profile_configmap_name
 from aimsync.core.path_template import PathTemplateError, render_path
 from aimsync.findings import Findings
 from aimsync.specs import Spec, Specs
@@ -143,21 +143,12 @@ def check_service(
                                for kind, _, _ in invalid):
         return  # with invalid profiles around, "matches nothing" may be untrue
     candidates = (deployable or Deployable.of(specs)).for_selector(namespace, selector.aim_id)
-    verdicts = [match_selector(c, selector, DEFAULT_FLOOR) for c in candidates]
-    if any(v.matches for v in verdicts):
+    if any(match_selector(c, selector).matches for c in candidates):
         return
-    below_floor = sum(1 for v in verdicts if v.below_floor)
-    if below_floor:
-        message = (
-            f"spec.profile.selector matches {below_floor} profile(s), but all rank below the "
-            f"default minimum type {DEFAULT_FLOOR}, so none would be chosen; use a profile of "
-            "type optimized"
-        )
-    else:
-        message = (
-            "spec.profile.selector matches no deployable AIMProfile in namespace "
-            f"{namespace} and no AIMClusterProfile; the service will stay Pending"
-        )
+    message = (
+        "spec.profile.selector matches no deployable AIMProfile in namespace "
+        f"{namespace} and no AIMClusterProfile; the service will stay Pending"
+    )
     findings.warning(
         spec.source.location("spec", "profile", "selector"),
         message,
@@ -166,10 +157,48 @@ def check_service(
     )
 
 
+def _derived_names(spec: Spec[AIMService]) -> list[tuple[str, str]]:
+    """(kind, name) of the objects named after a service (cut to fit, so they may clash)."""
+    namespace = spec.namespace or ""
+    try:
+        names = [("InferenceService", inference_service_name(spec.name, namespace))]
+    except ValueError:
+        return []  # the namespace is too long: reported on its own
+    names.append(("ConfigMap", profile_configmap_name(spec.name)))
+    routing = spec.obj.spec.routing
+    if routing is not None and routing.enabled and routing.gateway_ref is not None:
+        names.append(("HTTPRoute", http_route_name(spec.name, namespace)))
+    return names
+
+
+def check_derived_names(specs: Specs, findings: Findings) -> None:
+    """Two services must never derive one object (one object, two owners)."""
+    owners: dict[tuple[str, str, str], list[Spec[AIMService]]] = {}
+    for spec in specs.services.values():
+        for kind, name in _derived_names(spec):
+            owners.setdefault((kind, spec.namespace or "", name), []).append(spec)
+    for (kind, namespace, name), services in sorted(owners.items()):
+        if len(services) < 2:
+            continue
+        for spec in services:
+            others = ", ".join(
+                f"{other.ref} ({other.source.location('metadata', 'name')})"
+                for other in services if other is not spec
+            )
+            findings.error(
+                spec.source.location("metadata", "name"),
+                f"{spec.ref} derives {kind} {namespace}/{name}, and so does {others}: one object "
+                "cannot belong to two services; rename one of them",
+                field="metadata.name",
+                rule="ref.derived-name-collision",
+            )
+
+
 def check_references(
     specs: Specs, findings: Findings, invalid: InvalidKeys, unreadable: bool = False
 ) -> None:
     """`unreadable`: some file could not be read, so "not found" may be untrue."""
+    check_derived_names(specs, findings)
     deployable = Deployable.of(specs)
     for spec in specs.services.values():
         check_service(spec, specs, findings, invalid, unreadable, deployable)

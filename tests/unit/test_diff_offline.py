@@ -61,7 +61,7 @@ def test_profile_switch_and_gpu_delta_in_markdown(repo: Path) -> None:
         "`qwen3-32b-fp8-mi300x-latency` |" in out
     )
     assert "| MI300X | 11 | 7 |" in out
-    assert "<details><summary>update InferenceService ml-team/qwen-batch-a04542d9</summary>" in out
+    assert "<details><summary>update InferenceService ml-team/qwen-batch-269e3ddf</summary>" in out
     assert out.count("```diff") == out.count("```\n\n</details>")  # every fence closed
 
 
@@ -83,7 +83,7 @@ def test_head_ref_compares_two_commits(repo: Path) -> None:
 
     document = json.loads(result.stdout)
     updates = [c for c in document["changes"] if c["action"] == "update"]
-    assert [c["name"] for c in updates] == ["qwen-chat-a04542d9"]
+    assert [c["name"] for c in updates] == ["qwen-chat-faa5534a"]
     assert {"op": "replace", "path": "/spec/predictor/minReplicas", "value": 1} in (
         updates[0]["patch"]
     )
@@ -112,8 +112,8 @@ def test_unified_output_is_kubectl_diff_style(repo: Path) -> None:
         repo, "namespaces/ml-team/services/qwen-chat.yaml", "replicas: 2", "replicas: 3"
     )
     out = diff(repo, "--base", "HEAD~1", "-o", "unified").stdout
-    assert "--- a/InferenceService/ml-team/qwen-chat-a04542d9\n" in out
-    assert "+++ b/InferenceService/ml-team/qwen-chat-a04542d9\n" in out
+    assert "--- a/InferenceService/ml-team/qwen-chat-faa5534a\n" in out
+    assert "+++ b/InferenceService/ml-team/qwen-chat-faa5534a\n" in out
     expected = (
         "-    maxReplicas: 2\n-    minReplicas: 2\n+    maxReplicas: 3\n+    minReplicas: 3\n"
     )

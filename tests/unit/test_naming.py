@@ -1,4 +1,6 @@
-"""The operator's naming function: the test vectors of reference §3.1."""
+"""The operator's naming function: the test vectors of reference §3.1, and the InferenceService
+name as `GenerateInferenceServiceName` makes it at e837778 (aim-engine
+internal/v1alpha1/aimservice/kserve.go, 57e6de1 version; its tests in kserve_test.go)."""
 
 from __future__ import annotations
 
@@ -14,19 +16,55 @@ from aimsync.core.naming import (
     shared_profile_cache_name,
 )
 
+# (service, namespace, InferenceService at e837778, HTTPRoute at e837778): the ISVC hashes
+# (namespace, service), the route still the namespace alone, so the two names differ.
+NAME_VECTORS = [
+    ("my-service", "my-namespace", "my-service-bba30f96", "my-service-783d2dc1"),
+    ("very-long-service-name-that-might-exceed-kubernetes-limits", "default",
+     "very-long-service-name-that-might-ex-2f5e28ff",
+     "very-long-service-name-that-might-exceed-kubernetes-li-1080a608"),
+    ("svc", "ns", "svc-3277ef9d", "svc-e2c6bafc"),
+    ("qwen-chat", "ml-team", "qwen-chat-faa5534a", "qwen-chat-a04542d9"),
+    ("a-very-long-service-name-for-testing-limits-x", "team-a",
+     "a-very-long-service-name-for-testing-ed1adea3",
+     "a-very-long-service-name-for-testing-limits-x-e204f50a"),
+    ("qwen-chat", "default", "qwen-chat-d9485993", "qwen-chat-1080a608"),
+]
 
-def test_isvc_name_vector() -> None:
-    assert inference_service_name("qwen-chat", "ml-team") == "qwen-chat-a04542d9"
+
+@pytest.mark.parametrize(("service", "namespace", "isvc", "route"), NAME_VECTORS)
+def test_isvc_and_route_names_follow_the_operator(
+    service: str, namespace: str, isvc: str, route: str
+) -> None:
+    assert inference_service_name(service, namespace) == isvc
+    assert http_route_name(service, namespace) == route
 
 
-def test_isvc_name_is_cut_to_fit_the_predictor_name() -> None:
-    name = inference_service_name("a-very-long-service-name-for-testing-limits-x", "team-a")
-    assert name == "a-very-long-service-name-for-testing-e204f50a"
-    assert len(name) <= 52 - len("team-a")  # cut, then the trailing "-" trimmed
+@pytest.mark.parametrize(("service", "namespace", "contains"), [
+    ("my-service", "my-namespace", "my-service"),  # TestGenerateInferenceServiceName rows
+    ("very-long-service-name-that-might-exceed-kubernetes-limits", "default", ""),
+])
+def test_isvc_name_fits_63_characters(service: str, namespace: str, contains: str) -> None:
+    name = inference_service_name(service, namespace)
+    assert contains in name and len(name) <= 63
+    assert len(f"{name}-predictor-{namespace}") <= 63
 
 
-def test_http_route_name_matches_isvc_name_when_short() -> None:
-    assert http_route_name("qwen-chat", "ml-team") == "qwen-chat-a04542d9"
+def test_isvc_name_is_deterministic() -> None:  # TestGenerateInferenceServiceName_Deterministic
+    assert inference_service_name("svc", "ns") == inference_service_name("svc", "ns")
+
+
+def test_isvc_names_do_not_collide_in_a_long_namespace() -> None:
+    """TestGenerateInferenceServiceName_NoCollisionInLongNamespace: 40 characters leave 12
+    for the name, so both are cut to `wb`; the hash of (namespace, service) tells them apart."""
+    namespace = "qa-another-long-project-name-that-is-max"
+    first = inference_service_name("wb-aim-c4b421e5", namespace)
+    second = inference_service_name("wb-aim-7adf99e9", namespace)
+    assert (first, second) == ("wb-a8de5ee1", "wb-d11d801f")
+
+
+def test_isvc_names_differ_per_namespace() -> None:  # ..._DistinctNamespaces
+    assert inference_service_name("svc", "ns-one") != inference_service_name("svc", "ns-two")
 
 
 def test_shared_profile_cache_name_vector() -> None:
@@ -77,4 +115,4 @@ def test_rfc1123_compliance(raw: str, expected: str) -> None:
 def test_namespace_too_long_for_isvc_name_is_an_error() -> None:
     with pytest.raises(ValueError, match="at most 42 characters"):
         inference_service_name("chat", "n" * 43)
-    assert inference_service_name("chat", "n" * 42) == "c-70a2a165"  # 10 characters left
+    assert len(inference_service_name("chat", "n" * 42)) == 10  # 10 characters left

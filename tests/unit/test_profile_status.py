@@ -36,45 +36,73 @@ def test_version_is_the_image_tag(image: str, version: str) -> None:
     assert image_version(image) == version
 
 
-def test_gpu_host_defaults_per_gpu() -> None:
+# TestResolveResources (aim-engine internal/v1alpha2/aimprofile/node_match_test.go at e837778):
+# (name, type, count, spec.resources, model, engineEnv, expected requests). The device request
+# is mirrored into the limits unless they give it.
+RESOLVE_RESOURCES = [
+    ("GPU count injected", "gpu", 4, None, None, None, {"amd.com/gpu": "4"}),
+    ("CPU count injected", "cpu", 96, None, None, None, {"cpu": "96"}),
+    ("explicit resources override derived count", "gpu", 4,
+     {"requests": {"amd.com/gpu": 2}}, None, None, {"amd.com/gpu": "2"}),
+    ("count merged with cpu/memory resources", "gpu", 1,
+     {"requests": {"cpu": 8, "memory": "64Gi"}}, None, None,
+     {"amd.com/gpu": "1", "cpu": "8", "memory": "64Gi"}),
+    ("nil type nil count with resources passes through", None, 0,
+     {"requests": {"cpu": 4}}, None, None, {"cpu": "4"}),
+    ("no type no count no resources returns nil", None, 0, None, None, None, {}),
+    ("zero count with no resources returns nil", "gpu", 0, None, None, None, {}),
+    ("count without type returns nil", None, 4, None, None, None, {}),
+    ("EPYC_9965 derives memory from VLLM_CPU_KVCACHE_SPACE", "cpu", 188, None, "EPYC_9965",
+     {"VLLM_CPU_KVCACHE_SPACE": "80"}, {"cpu": "188", "memory": "160Gi"}),
+    ("EPYC_9965 without VLLM_CPU_KVCACHE_SPACE uses default memory", "cpu", 188, None,
+     "EPYC_9965", None, {"cpu": "188", "memory": "120Gi"}),
+    ("EPYC_ZEN5 derives memory", "cpu", 124, None, "EPYC_ZEN5",
+     {"VLLM_CPU_KVCACHE_SPACE": "40"}, {"cpu": "124", "memory": "80Gi"}),
+    ("EPYC with explicit spec.resources memory preserves override", "cpu", 188,
+     {"requests": {"memory": "256Gi"}}, "EPYC_9965", {"VLLM_CPU_KVCACHE_SPACE": "80"},
+     {"cpu": "188", "memory": "256Gi"}),
+    ("non-EPYC CPU profile does not derive memory", "cpu", 32, None, "GENERIC_CPU",
+     {"VLLM_CPU_KVCACHE_SPACE": "40"}, {"cpu": "32"}),
+    ("GPU profile with EPYC model prefix does not derive memory", "gpu", 4, None,
+     "EPYC_FAKE_GPU", {"VLLM_CPU_KVCACHE_SPACE": "80"}, {"amd.com/gpu": "4"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "count", "resources", "model", "engine_env", "expected"),
+    RESOLVE_RESOURCES, ids=[row[0] for row in RESOLVE_RESOURCES],
+)
+def test_resolve_resources_as_the_operator(
+    name: str, kind: str | None, count: int, resources: dict[str, object] | None,
+    model: str | None, engine_env: dict[str, str] | None, expected: dict[str, str],
+) -> None:
+    requests, limits = resolve_resources(spec(
+        acceleratorType=kind, acceleratorCount=count, acceleratorModel=model,
+        resources=resources, engineEnv=engine_env,
+    ))
+    assert requests == expected
+    device = {"gpu": "amd.com/gpu", "cpu": "cpu"}.get(kind or "")
+    if device and count:
+        assert limits[device] == requests[device]
+
+
+@pytest.mark.parametrize(("kv_space", "memory"), [
+    ("80", "160Gi"), ("40", "80Gi"), (None, "120Gi"), ("invalid", "120Gi"), ("0", "120Gi"),
+    ("-10", "120Gi"),
+])
+def test_epyc_memory_from_the_kv_cache_space(kv_space: str | None, memory: str) -> None:
+    """TestDeriveEPYCMemoryGi: 2 x VLLM_CPU_KVCACHE_SPACE GiB, 120Gi when not positive."""
+    env = {"VLLM_CPU_KVCACHE_SPACE": kv_space} if kv_space is not None else None
+    requests, limits = resolve_resources(spec(
+        acceleratorType="cpu", acceleratorModel="EPYC_9965", acceleratorCount=8, engineEnv=env
+    ))
+    assert requests["memory"] == limits["memory"] == memory
+
+
+def test_gpu_profiles_get_no_host_cpu_or_memory() -> None:
+    """At e837778 the profile path adds no 4 CPU / 32Gi / 48Gi per GPU."""
     requests, limits = resolve_resources(spec(acceleratorCount=2))
-    assert requests == {"amd.com/gpu": "2", "cpu": "8", "memory": "64Gi"}
-    assert limits == {"amd.com/gpu": "2", "memory": "96Gi"}  # no CPU limit
-
-
-def test_cpx_partitions_divide_host_defaults_by_eight() -> None:
-    requests, limits = resolve_resources(spec(acceleratorPartitioningMode="CPX-NPS4"))
-    assert requests == {"amd.com/gpu": "1", "cpu": "500m", "memory": "4Gi"}
-    assert limits == {"amd.com/gpu": "1", "memory": "6Gi"}
-
-
-def test_partitioned_mode_gets_no_host_defaults() -> None:
-    requests, limits = resolve_resources(spec(acceleratorPartitioningMode="partitioned"))
-    assert requests == {"amd.com/gpu": "1"}
-    assert limits == {"amd.com/gpu": "1"}
-
-
-def test_explicit_values_are_kept_and_cap_generated_requests() -> None:
-    requests, limits = resolve_resources(
-        spec(resources={"requests": {"memory": "100Gi"}, "limits": {"cpu": "2"}})
-    )
-    assert requests["memory"] == "100Gi"
-    assert requests["cpu"] == "2"  # 4 per GPU, capped by the explicit limit
-    assert limits["memory"] == "100Gi"  # raised to the request
-
-
-def test_gpu_limit_only_is_used_as_the_request() -> None:
-    requests, _ = resolve_resources(spec(resources={"limits": {"amd.com/gpu": 4}}))
-    assert requests["amd.com/gpu"] == "4"
-
-
-def test_epyc_cpu_profile_memory_from_kv_cache_space() -> None:
-    requests, limits = resolve_resources(
-        spec(acceleratorType="cpu", acceleratorModel="EPYC_9965", acceleratorCount=16,
-             engineEnv={"VLLM_CPU_KVCACHE_SPACE": "40"})
-    )
-    assert requests == {"cpu": "16", "memory": "80Gi"}
-    assert limits == {"cpu": "16", "memory": "80Gi"}
+    assert (requests, limits) == ({"amd.com/gpu": "2"}, {"amd.com/gpu": "2"})
 
 
 def test_no_device_and_no_resources_gives_no_resources() -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+
+from aimsync.api.profile import AIMClusterProfileSpec
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.objects import DesiredObject
 from aimsync.core.path_template import PathTemplateError, render_path
@@ -59,7 +63,7 @@ def test_objects_and_names_follow_the_operator() -> None:
         "ConfigMap", "PersistentVolumeClaim", "Job", "InferenceService"
     ]  # apply order
     isvc = one(desired, "InferenceService")
-    assert isvc["metadata"]["name"] == "qwen-chat-a04542d9"
+    assert isvc["metadata"]["name"] == "qwen-chat-faa5534a"  # hashed on (namespace, service)
     assert one(desired, "ConfigMap")["metadata"]["name"] == "qwen-chat-profile-1e27bbb7"
 
 
@@ -71,11 +75,11 @@ def test_inference_service_matches_the_reference_example() -> None:
     assert isvc["metadata"]["annotations"]["serving.kserve.io/autoscalerClass"] == "none"
     c = container(desired)
     assert c["ports"] == [{"containerPort": 8000, "name": "http", "protocol": "TCP"}]
-    assert c["resources"] == {
-        "limits": {"amd.com/gpu": "1", "memory": "48Gi"},
-        "requests": {"amd.com/gpu": "1", "cpu": "4", "memory": "32Gi"},
-    }
+    assert c["imagePullPolicy"] == "Always"  # kserve.go at e837778
+    assert c["resources"] == {"limits": {"amd.com/gpu": "1"}, "requests": {"amd.com/gpu": "1"}}
+    assert isvc["metadata"]["annotations"]["aim.eai.amd.com/model-id"] == "qwen/qwen3-32b-fp8"
     env = {e["name"]: e.get("value") for e in c["env"]}
+    assert "AIM_ENGINE" not in env
     assert env["AIM_PROFILE_ID"] == "custom/qwen/qwen3-32b/vllm-mi300x-fp8-tp1-latency"
     assert env["AIM_ID"] == "" and env["AIM_CACHE_PATH"] == "/workspace/cache"
     assert env["AIM_MODEL_ID"] == "qwen/qwen3-32b-fp8"
@@ -145,7 +149,7 @@ def test_inference_service_waits_for_its_downloads() -> None:
 
 
 def test_an_existing_inference_service_is_always_kept_up_to_date() -> None:
-    state = CacheState(existing_inference_services=frozenset({(NS, "qwen-chat-a04542d9")}))
+    state = CacheState(existing_inference_services=frozenset({(NS, "qwen-chat-faa5534a")}))
     desired = rendered(chat(), state)
     assert not desired.waiting
     assert one(desired, "InferenceService")
@@ -202,9 +206,10 @@ def test_http_route_points_at_the_predictor() -> None:
     assert route["spec"]["parentRefs"] == [
         {"name": "gw", "group": "gateway.networking.k8s.io", "kind": "Gateway"}
     ]
-    assert rule["backendRefs"][0]["name"] == "qwen-chat-a04542d9-predictor"
+    assert route["metadata"]["name"] == "qwen-chat-a04542d9"  # hashed on the namespace only
+    assert rule["backendRefs"][0]["name"] == "qwen-chat-faa5534a-predictor"
     assert rule["matches"][0]["path"]["value"] == f"/{NS}/qwen-chat"
-    assert rule["timeouts"] == {"request": "60s"}
+    assert rule["timeouts"] == {"request": "1m0s"}  # written as Go's Duration.String()
 
 
 def test_path_templates_render_from_the_service() -> None:
@@ -225,18 +230,63 @@ def test_profile_configmap_holds_the_profile_yaml() -> None:
     assert "max-model-len: 8192" in data["vllm-mi300x-fp8-tp1-latency.yaml"]
 
 
-def test_profile_file_stem_uses_profile_id_when_set() -> None:
-    from aimsync.api.profile import AIMClusterProfileSpec
-
-    spec = AIMClusterProfileSpec.model_validate(gpu_profile(profileId="custom-id"))
-    assert profile_file_stem(spec) == "custom-id"
-    assert profile_document(spec).startswith("aim_id: qwen/qwen3-32b\nengine_args: {}\n")
+def profile_spec(**fields: Any) -> AIMClusterProfileSpec:
+    return AIMClusterProfileSpec.model_validate(gpu_profile(**fields))
 
 
-def test_image_pull_policy_from_the_tag() -> None:
-    assert image_pull_policy("repo/img:1.0") == "IfNotPresent"
-    assert image_pull_policy("repo/img:latest") == "Always"
-    assert image_pull_policy("registry:5000/img") == "Always"
+# TestProfileFilename (aim-engine internal/v1alpha2/aimservice/configmap_test.go at e837778).
+@pytest.mark.parametrize(("model", "precision", "count", "metric", "file"), [
+    ("MI300X", "fp8", 1, "latency", "vllm-mi300x-fp8-tp1-latency"),
+    ("MI300X", "bf16", 8, "throughput", "vllm-mi300x-bf16-tp8-throughput"),
+    (None, "fp16", 0, "latency", "vllm-none-fp16-tp0-latency"),
+])
+def test_profile_file_name_as_the_operator(
+    model: str | None, precision: str, count: int, metric: str, file: str
+) -> None:
+    spec = profile_spec(acceleratorModel=model, precision=precision, acceleratorCount=count,
+                        metric=metric)
+    assert profile_file_stem(spec) == file
+
+
+def test_the_profile_id_does_not_name_the_profile_file() -> None:
+    assert profile_file_stem(profile_spec(profileId="custom-id")) == "vllm-mi300x-fp8-tp1-latency"
+
+
+def test_the_profile_file_carries_gpu_and_gpu_count() -> None:
+    """TestAssembleProfileYAML_RoundTrip: the runtime images require metadata.gpu and
+    metadata.gpu_count (omitting them crashes the predictor pod)."""
+    spec = profile_spec(modelId="qwen/qwen3-32b-fp8", engine="vllm",
+                        engineArgs={"max-model-len": 8192.0, "dtype": "auto"},
+                        engineEnv={"VLLM_FOO": "bar"})
+    document = yaml.safe_load(profile_document(spec))
+    assert document["aim_id"] == "qwen/qwen3-32b" and document["model_id"] == "qwen/qwen3-32b-fp8"
+    metadata = document["metadata"]
+    assert (metadata["gpu"], metadata["gpu_count"]) == ("MI300X", 1)
+    assert (metadata["accelerator_model"], metadata["accelerator_type"],
+            metadata["accelerator_count"], metadata["engine"]) == ("MI300X", "gpu", 1, "vllm")
+    assert document["engine_args"] == {"dtype": "auto", "max-model-len": 8192}
+    assert document["env_vars"] == {"VLLM_FOO": "bar"}
+    assert "max-model-len: 8192\n" in profile_document(spec)  # a JSON number, not 8192.0
+
+
+def test_the_profile_file_lists_features_only_when_there_are_some() -> None:
+    with_features = yaml.safe_load(profile_document(profile_spec(features=["adapters"])))
+    assert with_features["metadata"]["features"] == ["adapters"]
+    assert "features" not in profile_document(profile_spec())
+
+
+def test_keys_of_the_profile_file_are_in_go_yaml_order() -> None:
+    spec = profile_spec(engineEnv={"VLLMA": "1", "VLLM_X": "2", "tp10": "3", "tp2": "4"})
+    text = profile_document(spec)
+    assert text.index("VLLM_X") < text.index("VLLMA") < text.index("tp2") < text.index("tp10")
+
+
+@pytest.mark.parametrize(("image", "policy"), [
+    ("repo/img:1.0", "IfNotPresent"), ("repo/img:latest", "Always"),
+    ("registry:5000/img", "Always"), ("img@sha256:" + "a" * 64, "IfNotPresent"), ("", "Always"),
+])
+def test_download_image_pull_policy_from_the_tag(image: str, policy: str) -> None:
+    assert image_pull_policy(image) == policy
 
 
 def test_namespaces_not_owned_are_not_rendered() -> None:
@@ -314,3 +364,34 @@ def test_the_instance_headroom_sizes_profile_cache_specs(tmp_path: Path) -> None
         "namespaces/team/caches/warm.yaml": cache,
     })
     assert sizes == ["44Gi"]
+
+
+def test_the_download_job_has_the_operators_env_and_security_context() -> None:
+    """buildDownloadJob at e837778: /cache/models, ARTIFACT_NAME/NAMESPACE, the default
+    filter, the container's own user."""
+    job = one(rendered(chat()), "Job")
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    env = [(e["name"], e.get("value")) for e in container["env"]]
+    assert [name for name, _ in env] == [
+        "AIM_DOWNLOADER_PROTOCOL", "TMPDIR", "HF_HOME", "EXPECTED_SIZE_BYTES", "MOUNT_PATH",
+        "ARTIFACT_NAME", "ARTIFACT_NAMESPACE", "STALL_TIMEOUT", "TARGET_DIR", "AIM_HF_EXCLUDE",
+    ]
+    values = dict(env)
+    assert values["MOUNT_PATH"] == values["TARGET_DIR"] == "/cache/models"
+    assert values["ARTIFACT_NAMESPACE"] == NS and values["AIM_HF_EXCLUDE"] == "*/*"
+    assert container["volumeMounts"] == [{"name": "cache", "mountPath": "/cache/models"}]
+    assert container["securityContext"] == {"runAsUser": 1000, "runAsGroup": 1000}
+
+
+def test_cluster_auth_annotations_of_the_service_reach_the_inference_service() -> None:
+    specs = chat()
+    service = specs.services[(NS, "qwen-chat")]
+    annotations = {"cluster-auth/allowed-group": "ml", "team.example.com/owner": "x"}
+    metadata = service.obj.metadata.model_copy(update={"annotations": annotations})
+    specs.services[(NS, "qwen-chat")] = type(service)(
+        service.kind, service.name, service.namespace, service.source,
+        service.obj.model_copy(update={"metadata": metadata}),
+    )
+    isvc_annotations = one(rendered(specs), "InferenceService")["metadata"]["annotations"]
+    assert isvc_annotations["cluster-auth/allowed-group"] == "ml"
+    assert "team.example.com/owner" not in isvc_annotations

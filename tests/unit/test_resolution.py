@@ -1,4 +1,6 @@
-"""Profile resolution (reference §2): every rule and every tie-break, table by table."""
+"""Profile resolution as the operator's resolver at e837778 does it (aim-engine
+internal/v1alpha2/aimservice/resolver.go and its resolver_test.go): every rule and every
+tie-break, table by table."""
 
 from __future__ import annotations
 
@@ -75,10 +77,36 @@ def test_selector_drops_profiles_that_differ_and_says_why() -> None:
     assert dropped == {"a": "metric is throughput, selector wants latency"}
 
 
-def test_selector_type_floor_defaults_to_optimized() -> None:
+def test_a_selector_has_no_type_floor() -> None:
+    """At e837778 there is no minimumType: a preview profile is chosen when it is the only one."""
     result = resolve(cluster={"a": gpu_profile(type="preview")})
-    assert result.reason == "ProfileNotFound"
-    assert "minimumType=optimized floor: 1 candidate(s)" in result.message
+    assert result.resolved and result.profile and result.profile.name == "a"
+
+
+def test_the_precision_filter_picks_a_general_profile() -> None:
+    """The e2e case "resolve by model and selector": selector precision bf16 keeps the
+    general bf16 profile and drops the optimized fp8 one."""
+    result = resolve(
+        cluster={
+            "seed-bf16": gpu_profile(precision="bf16", type="general", primary=True),
+            "seed-fp8": gpu_profile(precision="fp8", type="optimized", primary=True),
+        },
+        service={"profile": {"selector": {"aimId": "qwen/qwen3-32b", "precision": "bf16"}}},
+    )
+    assert result.profile and result.profile.name == "seed-bf16"
+
+
+def test_manual_selection_only_profiles_are_left_out_of_selection() -> None:
+    result = resolve(cluster={
+        "manual": gpu_profile(primary=True, manualSelectionOnly=True), "auto": gpu_profile(),
+    })
+    assert result.profile and result.profile.name == "auto"
+
+
+def test_a_manual_selection_only_profile_is_chosen_by_name() -> None:
+    result = resolve(cluster={"manual": gpu_profile(manualSelectionOnly=True)},
+                     service={"profile": {"name": "manual"}})
+    assert result.resolved
 
 
 def test_selector_with_no_match_at_all() -> None:
@@ -109,21 +137,20 @@ TIERS = [
     ("acceleratorCount-zero-loses", {"acceleratorCount": 4}, {"acceleratorCount": 0}),
     ("acceleratorType", {"acceleratorType": "gpu", "acceleratorModel": None},
      {"acceleratorType": "cpu", "acceleratorModel": None}),
-    ("version", {"image": "img:1.10.0"}, {"image": "img:1.9.0"}),
+    ("version", {"image": "img:2.0.0"}, {"image": "img:1.9.0"}),
+    # compareProfileVersions compares plain strings: "0.9.0" > "0.10.0".
+    ("version-as-a-string", {"image": "img:0.9.0"}, {"image": "img:0.10.0"}),
     ("version-empty-last", {"image": "img:0.1"}, {"image": "img"}),
+    ("type-empty-below-unoptimized", {"type": "unoptimized"}, {"type": None}),
 ]
 
 
 @pytest.mark.parametrize(("tier", "better", "worse"), TIERS, ids=[t[0] for t in TIERS])
 def test_ranking_tier_decides(tier: str, better: dict[str, Any], worse: dict[str, Any]) -> None:
     # The worse profile gets the alphabetically earlier name, so only the tier can decide.
-    # type: general is only reachable by name, so the type tier is checked on the ranking.
     result = resolve(
         cluster={"a-worse": gpu_profile(**worse), "b-better": gpu_profile(**better)},
     )
-    if tier == "type":
-        assert [r.name for r in result.ranking] == ["b-better"]  # general is below the floor
-        return
     assert result.profile and result.profile.name == "b-better"
     assert ("a-worse", tier.split("-")[0]) in result.deciding
 
@@ -158,13 +185,55 @@ def test_profile_without_matching_nodes_is_not_ready() -> None:
     assert result.message.startswith("Profile p is not ready yet")
 
 
-def test_service_resources_that_fit_a_node_make_the_profile_usable() -> None:
+def test_a_profile_that_is_not_ready_is_not_deployed_whatever_the_service_asks() -> None:
+    """PlanResources at e837778 requires a Ready profile; a service's own resources that fit
+    a node change nothing."""
     facts = ClusterFacts((Node.from_api(mi300x_node("n1", gpus=2)),))
     service = {"profile": {"name": "p"}, "resources": {"requests": {"amd.com/gpu": 2}}}
     result = resolve(
         cluster={"p": gpu_profile(acceleratorCount=4)}, service=service, facts=facts
     )
-    assert result.resolved
+    assert result.reason == "ProfileNotReady"
+
+
+# TestProfileLess (resolver_test.go at e837778): a always wins over b.
+PROFILE_LESS = [
+    ("tier 1: primary beats non-primary", {"primary": True, "type": "unoptimized"},
+     {"primary": False, "type": "optimized"}),
+    ("tier 2: optimized beats general", {"type": "optimized", "acceleratorModel": "W7900"},
+     {"type": "general", "acceleratorModel": "MI325X"}),
+    ("tier 3: MI325X beats MI300X", {"acceleratorModel": "MI325X", "metric": "throughput"},
+     {"acceleratorModel": "MI300X", "metric": "latency"}),
+    ("tier 3: known model beats unknown model", {"acceleratorModel": "MI210"},
+     {"acceleratorModel": "MI999X"}),
+    ("tier 4: latency beats throughput", {"metric": "latency", "precision": "fp16"},
+     {"metric": "throughput", "precision": "fp4"}),
+    ("tier 5: fp8 beats fp16", {"precision": "fp8", "acceleratorCount": 4},
+     {"precision": "fp16", "acceleratorCount": 1}),
+    ("tier 6: smaller count wins on tie", {"acceleratorCount": 1}, {"acceleratorCount": 4}),
+    ("tier 6: zero count loses to explicit count", {"acceleratorCount": 8},
+     {"acceleratorCount": 0}),
+    ("tier 7: gpu beats cpu on tie", {"acceleratorType": "gpu"}, {"acceleratorType": "cpu"}),
+    ("tier 8: higher version wins on tie", {"image": "img:2.0.0"}, {"image": "img:1.9.0"}),
+    ("stacked: earlier tier wins",
+     {"primary": True, "type": "unoptimized", "acceleratorModel": "W7900",
+      "metric": "throughput", "precision": "fp32", "acceleratorCount": 8,
+      "acceleratorType": "cpu"},
+     {"primary": False, "type": "optimized", "acceleratorModel": "MI325X", "metric": "latency",
+      "precision": "fp4", "acceleratorCount": 1, "acceleratorType": "gpu"}),
+]
+
+
+@pytest.mark.parametrize(("row", "a", "b"), PROFILE_LESS, ids=[r[0] for r in PROFILE_LESS])
+def test_profile_less_as_the_operator(row: str, a: dict[str, Any], b: dict[str, Any]) -> None:
+    """Named so that the name (tier 9) would pick b: the tiers must decide for a."""
+    result = resolve(cluster={"zz-a": gpu_profile(**a), "aa-b": gpu_profile(**b)})
+    assert result.profile and result.profile.name == "zz-a"
+
+
+def test_profile_less_falls_back_to_the_name() -> None:
+    result = resolve(cluster={"beta": gpu_profile(), "alpha": gpu_profile()})
+    assert result.profile and result.profile.name == "alpha"
 
 
 def test_overrides_merge_into_the_effective_profile() -> None:

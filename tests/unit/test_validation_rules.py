@@ -215,10 +215,11 @@ CASES = [
          "set by the API server", Severity.WARNING),
     Case("selector-matches-nothing", svc("profile:\n  selector: {aimId: other/model}"), SVC, 7,
          "spec.profile.selector", "matches no deployable", Severity.WARNING),
-    Case("selector-below-floor",
-         {CLP: CLUSTER_PROFILE.replace("type: optimized", "type: preview"),
+    Case("selector-only-manual-profiles",
+         {CLP: CLUSTER_PROFILE.replace("  type: optimized\n",
+                                       "  type: optimized\n  manualSelectionOnly: true\n"),
           SVC: service("profile:\n  selector: {aimId: qwen/qwen3-32b}")}, SVC, 7,
-         "spec.profile.selector", "below the default minimum type optimized", Severity.WARNING),
+         "spec.profile.selector", "matches no deployable AIMProfile", Severity.WARNING),
     # --- metadata ---
     Case("name-uppercase", svc("profile: {name: qwen}", name="Chat"), SVC, 4, "metadata.name",
          "lowercase letters, digits and '-'"),
@@ -382,3 +383,34 @@ def test_settings_that_make_no_sense_are_located_errors(
     (error,) = result.findings.errors
     assert (error.location.path, error.location.line, error.field) == ("aimsync.yaml", 1, field)
     assert fragment in error.message
+
+
+def test_services_whose_derived_objects_would_collide_are_refused_at_both(
+    tmp_path: Path
+) -> None:
+    """The HTTPRoute name is hashed on the namespace only (e837778): two long service names
+    that agree on their first 54 characters would derive one route."""
+    routed = "profile: {name: qwen}\nrouting: {enabled: true, gatewayRef: {name: gw}}"
+    first, second = "a" * 54 + "-one", "a" * 54 + "-two"
+    files = {
+        CLP: CLUSTER_PROFILE,
+        f"namespaces/team/services/{first}.yaml": service(routed, name=first),
+        f"namespaces/team/services/{second}.yaml": service(routed, name=second),
+    }
+    errors = [f for f in validate_files(tmp_path, files).findings.errors
+              if f.rule == "ref.derived-name-collision"]
+    assert sorted(e.location.path for e in errors) == sorted(
+        [f"namespaces/team/services/{first}.yaml", f"namespaces/team/services/{second}.yaml"]
+    )
+    assert all("derives HTTPRoute team/" in e.message for e in errors)
+
+
+def test_services_in_a_long_namespace_derive_distinct_objects(tmp_path: Path) -> None:
+    namespace = "qa-another-long-project-name-that-is-max"
+    files = {CLP: CLUSTER_PROFILE}
+    for name in ("wb-aim-c4b421e5", "wb-aim-7adf99e9"):
+        files[f"namespaces/{namespace}/services/{name}.yaml"] = service(
+            "profile: {name: qwen}", name=name
+        )
+    result = validate_files(tmp_path, files)
+    assert not result.findings.errors
