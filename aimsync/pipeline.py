@@ -31,6 +31,7 @@ from aimsync.core.exit_codes import ExitCode
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.live import LiveObjects
 from aimsync.core.results import PublishFailure, PublishResult, PublishStep
+from aimsync.core.sizing import MeasuredSize
 from aimsync.findings import Findings
 from aimsync.kube.client import KubeClient
 from aimsync.kube.inventory import Inventory
@@ -117,6 +118,10 @@ class Derived:
 
     def gated(self, cache: CacheState) -> Gated:
         return gate(self.desired, cache)
+
+    def resized(self, sizes: Mapping[tuple[str, str], MeasuredSize]) -> DesiredSet:
+        """Rendered again with the model sizes check-size Jobs measured."""
+        return render(self.specs, self.resolved, sizes)
 
 
 def validated_repository(root: Path, label: str = "") -> Validated:
@@ -336,9 +341,14 @@ def _sync_folder(
                 lock,
                 request.concurrency,
             )
-            report = run_sync(cluster, derived.specs, derived.desired, options, events.progress)
+            report = run_sync(
+                cluster, derived.specs, derived.desired, options, events.progress,
+                derived.resized,
+            )
     finally:
         kube.close()
+    if report.desired is not None:  # with the sizes the run measured
+        derived = replace(derived, desired=report.desired)
     run = SyncRun(derived, report, kube.stats.as_dict(), request.plan_only)
     events.finished(run)
     if report.live_after is None:

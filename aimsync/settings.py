@@ -13,9 +13,10 @@ from aimsync.api.base import DNS1123_LABEL, APIModel, NonNegInt32, Quantity
 from aimsync.core.quantity import parse_quantity
 
 SETTINGS_FILE = "aimsync.yaml"
-# The AIMArtifact default of the AIM Engine CRD (reference §1.6); newer operator builds inject
-# their own, so set `downloaderImage` to the one your AIM Engine release uses.
-DEFAULT_DOWNLOADER_IMAGE = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
+# What the operator's public release of e837778 (0.2.5) compiles in as DefaultDownloadImage
+# (its Makefile: docker.io/amdenterpriseai/aim-artifact-downloader:$(TAG); the images moved
+# there in 0.2.4). Set `downloaderImage` to the one your AIM Engine release uses.
+DEFAULT_DOWNLOADER_IMAGE = "docker.io/amdenterpriseai/aim-artifact-downloader:v0.2.5"
 
 Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
 
@@ -37,6 +38,14 @@ class ObjectLocation(APIModel):
 class PruneSettings(APIModel):
     allow_empty: bool = False  # refuse to prune everything when the render is empty
     shared_caches: bool = False  # never delete a Shared cache PVC unless told
+
+
+class AutoscalingSettings(APIModel):
+    """What the operator reads from its own environment (AIM_KEDA_OTEL_SCALER_ADDRESS,
+    AIM_COOLDOWN_SECONDS_PER_GI_MEMORY), with its defaults (constants.go at e837778)."""
+
+    scaler_address: Annotated[str, Field(min_length=1)] = "keda-otel-scaler.keda.svc:4318"
+    cooldown_seconds_per_gi_memory: NonNegInt32 = 5  # scale-to-zero cooldown per GiB
 
 
 class GitSettings(APIModel):
@@ -64,6 +73,7 @@ class Settings(APIModel):
     lock: ObjectLocation = ObjectLocation(name="aimsync-lock")
     inventory: ObjectLocation = ObjectLocation(name="aimsync-inventory")
     prune: PruneSettings = PruneSettings()
+    autoscaling: AutoscalingSettings = AutoscalingSettings()
     # Namespaces this instance owns; empty means every namespace in the repository.
     namespaces: list[Namespace] = Field(default_factory=list)
     # Paths (globs, relative to the repository root) that are not read.

@@ -20,6 +20,7 @@ from aimsync.core.applyset import PART_OF_LABEL, InventoryState
 from aimsync.core.live import LiveObject, LiveObjects, ObjectState, WaitResult
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.results import Cause, DryRun, Failure, Outcome, Result
+from aimsync.core.sizing import SizeCheckState, SizeReading
 from aimsync.kube.lock import LockLost
 from aimsync.kube.ssa.apply import Applied
 from aimsync.kube.ssa.failures import ApplyFailed
@@ -50,6 +51,7 @@ class FakeCluster:
     recreations: dict[ObjectKey, Outcome] = field(default_factory=dict)  # what recreate answers
     wait_states: dict[str, ObjectState] = field(default_factory=dict)  # kind -> what wait finds
     lose_lock_after: int | None = None  # the lock is lost after this many writes
+    size_outputs: dict[ObjectKey, SizeReading] = field(default_factory=dict)  # check-size Jobs
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -150,6 +152,11 @@ class FakeCluster:
         result = WaitResult(states, timed_out=ObjectState.PENDING in states.values())
         progress(result, 0.0)
         return result
+
+    def read_size(self, job: ObjectKey) -> SizeReading:
+        """What the test put in `size_outputs`, else a Job still running."""
+        self.calls.append(("read_size", str(job)))
+        return self.size_outputs.get(job, SizeReading(job, SizeCheckState.RUNNING))
 
     def check_lock(self) -> None:
         if self.lose_lock_after is not None and self.lose_lock_after <= 0:

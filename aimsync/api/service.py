@@ -1,8 +1,8 @@
 """AIMService: resolves a profile and runs it as a KServe InferenceService (reference §1.5).
 
 Fields that aimsync does not implement (`model`, `template`, `overrides`, `adapters`,
-`adapterRuntime`, `autoScaling`) are typed loosely here on purpose: the validation stage
-refuses them with a message that says so, instead of a schema error about their insides.
+`adapterRuntime`) are typed loosely here on purpose: the validation stage refuses them with a
+message that says so, instead of a schema error about their insides.
 """
 
 from __future__ import annotations
@@ -127,6 +127,43 @@ class AIMServiceRouting(APIModel):
     annotations: dict[str, str] | None = None
 
 
+class AIMServicePodMetric(APIModel):
+    """Which metric the scaler queries. The CRD's rule "query or metricNames" is checked by the
+    validation stage (validate/rules.py), like the other CEL rules."""
+
+    backend: Literal["opentelemetry"] = "opentelemetry"
+    server_address: str | None = None
+    metric_names: list[str] | None = None
+    query: str | None = None
+    operation_over_time: str | None = None  # last_one, avg, max, min, rate, count (no enum)
+
+
+class AIMServiceMetricTarget(APIModel):
+    type: Literal["Value", "AverageValue", "Utilization"]
+    value: str | None = None  # a quantity as text (the CRD types it as a plain string)
+    average_value: str | None = None
+    average_utilization: Int32 | None = None
+
+
+class AIMServicePodMetricSource(APIModel):
+    metric: AIMServicePodMetric
+    target: AIMServiceMetricTarget
+
+
+class AIMServiceMetricsSpec(APIModel):
+    type: Literal["PodMetric"]
+    # The CRD spells it `podmetric`, all lowercase (KServe's MetricsSpec does the same).
+    podmetric: AIMServicePodMetricSource | None = None
+
+
+class AIMServiceAutoScaling(APIModel):
+    """KEDA autoscaling (`spec.autoScaling`): the user's triggers and KEDA timings."""
+
+    metrics: list[AIMServiceMetricsSpec] | None = None
+    polling_interval: PositiveInt32 | None = None
+    cooldown_period: NonNegInt32 | None = None
+
+
 class AIMServiceSpec(APIModel):
     profile: AIMServiceProfileConfig | None = None
     profile_overrides: AIMServiceProfileOverrides | None = None
@@ -135,6 +172,7 @@ class AIMServiceSpec(APIModel):
     replicas: Int32 = 1
     min_replicas: NonNegInt32 | None = None
     max_replicas: PositiveInt32 | None = None
+    auto_scaling: AIMServiceAutoScaling | None = None
     runtime_config_name: str | None = None
     storage: AIMServiceStorage | None = None
     routing: AIMServiceRouting | None = None
@@ -150,11 +188,20 @@ class AIMServiceSpec(APIModel):
     overrides: Any = None
     adapters: Any = None
     adapter_runtime: Any = None
-    auto_scaling: Any = None
 
     @property
     def caching_mode(self) -> Literal["Shared", "Dedicated"]:
         return self.caching.effective_mode if self.caching else "Shared"
+
+    @property
+    def has_autoscaling(self) -> bool:
+        """The operator's `hasAutoscaling`: any of autoScaling, minReplicas, maxReplicas set
+        hands the replicas to KEDA (a ScaledObject); otherwise `replicas` is fixed."""
+        return (
+            self.auto_scaling is not None
+            or self.min_replicas is not None
+            or self.max_replicas is not None
+        )
 
 
 class AIMServiceRuntimeStatus(APIModel):

@@ -34,5 +34,7 @@ def explain_command(args: tuple[str, ...], cluster_facts: Path | None) -> ExitCo
         known = ", ".join(f"{ns}/{n}" for ns, n in sorted(derived.specs.services)) or "none"
         raise InvalidInput(f"no AIMService {target} in {path}; services: {known}")
     resolution = derived.resolved.of((namespace, name))
-    click.echo(explain_text(service.obj, resolution, cluster_facts is not None), nl=False)
+    plan = derived.desired.services.get((namespace, name))
+    cache = plan.cache if plan is not None else None
+    click.echo(explain_text(service.obj, resolution, cluster_facts is not None, cache), nl=False)
     return ExitCode.OK

@@ -51,6 +51,13 @@ def render_command(
             log().note(
                 f"AIMService {namespace}/{name}: {resolution.reason}: {resolution.message}"
             )
+    for check in derived.desired.size_checks:
+        if shown(check.job.namespace):
+            log().note(
+                f"{check.source_uri} in {check.job.namespace}: the repository gives no size: "
+                f"Job {check.job.name} measures it at sync, the PVC {check.pvc.name} and the "
+                "download Job follow (modelSources[].size or defaultCacheSize skips this step)"
+            )
     for waiting in gated.waiting:
         if shown(waiting.service[0]):
             log().note(

@@ -20,6 +20,7 @@ class Stage(IntEnum):
     DOWNLOAD = 1  # Jobs
     SERVING = 2  # InferenceServices
     ROUTING = 3  # HTTPRoutes
+    SCALING = 4  # KEDA ScaledObjects: they scale the predictor the InferenceService creates
 
 
 KIND_STAGE = {
@@ -28,6 +29,7 @@ KIND_STAGE = {
     "Job": Stage.DOWNLOAD,
     "InferenceService": Stage.SERVING,
     "HTTPRoute": Stage.ROUTING,
+    "ScaledObject": Stage.SCALING,
 }
 
 

@@ -47,6 +47,7 @@ class Cause(StrEnum):
     NOT_GONE = "not-gone"  # an object to be recreated did not go away in time
     OBJECT_FAILED = "object-failed"  # the download Job or InferenceService failed
     TIMEOUT = "timeout"  # --wait ran out of time
+    BAD_OUTPUT = "bad-output"  # a check-size Job failed or printed no usable size
 
 
 @dataclass(frozen=True)

@@ -150,14 +150,38 @@ class KubeClient:
         timeout: float = 30.0,
     ) -> tuple[int, dict[str, Any]]:
         """Like `request`, with the HTTP status (201 tells an apply that created)."""
-        query_params = list(query)
+        status, raw = self._exchange(method, path, list(query), body, content_type, timeout)
+        decoded = _decode(raw)
+        return status, decoded if isinstance(decoded, dict) else {}
+
+    def read_text(
+        self, path: str, *, query: Iterable[tuple[str, str]] = (), limit: int = 64 * 1024,
+        timeout: float = 30.0,
+    ) -> str:
+        """GET a text resource (a pod log), at most `limit` bytes of it."""
+        _status, raw = self._exchange(
+            "GET", path, list(query), None, "", timeout, accept="text/plain, */*"
+        )
+        return raw[:limit].decode(errors="replace")
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        query_params: list[tuple[str, str]],
+        body: object,
+        content_type: str,
+        timeout: float,
+        accept: str = "application/json",
+    ) -> tuple[int, bytes]:
+        """One request with retries; an answer other than 2xx raises its typed error."""
         dry_run = ("dryRun", "All") in query_params
         delay = self.retry.first_delay
         for attempt in range(1, self.retry.attempts + 1):
             self.stats.record(method, dry_run)
             try:
                 status, raw, retry_after = self._send(
-                    method, path, query_params, body, content_type, timeout
+                    method, path, query_params, body, content_type, timeout, accept
                 )
             except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
                 if attempt == self.retry.attempts:
@@ -167,14 +191,13 @@ class KubeClient:
                 self._pause(delay, None)
                 delay = min(delay * 2, self.retry.max_delay)
                 continue
-            decoded = _decode(raw)
             if 200 <= status < 300:
-                return status, decoded if isinstance(decoded, dict) else {}
-            error = api_error(method, path, status, decoded)
+                return status, raw
+            error = api_error(method, path, status, _decode(raw))
             if _schema_error_as_500(error):
                 # kube-apiserver answers a server-side apply that does not fit the schema
                 # with 500 (kubernetes#139253): it is a refusal, never worth retrying.
-                raise Invalid(method, path, 422, decoded) from None
+                raise Invalid(method, path, 422, _decode(raw)) from None
             if status not in RETRY_STATUSES or attempt == self.retry.attempts:
                 raise error
             self._pause(delay, retry_after)
@@ -197,8 +220,9 @@ class KubeClient:
         body: object,
         content_type: str,
         timeout: float,
+        accept: str,
     ) -> tuple[int, bytes, str | None]:
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
         _method, url, header_params, serialized, _post = self.api.param_serialize(

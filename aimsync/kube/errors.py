@@ -6,6 +6,7 @@ to a short prefix so that object data never reaches a log.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,8 @@ class ApiError(KubeError):
         else:
             text = body if isinstance(body, str) else ""
             self.message = text[:TEXT_BODY_LIMIT]
+            if status == 404:  # a plain "404 page not found": nothing is served at the path
+                self.message = not_served_message(path) or self.message
         details = payload.get("details") or {}
         self.causes = tuple(
             Cause(str(c.get("field", "")), str(c.get("message", "")), str(c.get("reason", "")))
@@ -71,6 +74,36 @@ class Forbidden(ApiError):
 
 class NotFound(ApiError):
     status = 404
+
+    @property
+    def not_served(self) -> bool:
+        """The API server serves no such resource (its CRD is not installed), as opposed to
+        an object that does not exist (which comes with a `Status`)."""
+        return not self.reason
+
+
+# Who installs the CRDs of the API groups aimsync writes, for the message when one is missing.
+API_GROUP_PROVIDERS = {
+    "keda.sh": "KEDA",
+    "serving.kserve.io": "KServe",
+    "gateway.networking.k8s.io": "the Gateway API",
+}
+_RESOURCE_PATH = re.compile(r"^/apis/([^/]+)/([^/]+)/(?:namespaces/[^/]+/)?([^/?]+)")
+
+
+def not_served_message(path: str) -> str:
+    """What a 404 without a Status means for a custom resource path: its CRD is missing."""
+    match = _RESOURCE_PATH.match(path)
+    if not match:
+        return ""
+    group, version, plural = match.groups()
+    crd = f"{plural}.{group}"
+    provider = API_GROUP_PROVIDERS.get(group)
+    install = f"install {provider}, which brings it" if provider else "install it"
+    return (
+        f"the cluster does not serve {group}/{version} {plural}: the CustomResourceDefinition "
+        f"{crd} is not installed ({install})"
+    )
 
 
 class Conflict(ApiError):

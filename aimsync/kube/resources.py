@@ -30,14 +30,18 @@ RESOURCES = {
         Resource("v1", "ConfigMap", "configmaps"),
         Resource("v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
         Resource("batch/v1", "Job", "jobs"),
+        Resource("v1", "Pod", "pods"),
         Resource("serving.kserve.io/v1beta1", "InferenceService", "inferenceservices"),
         Resource("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes"),
+        Resource("keda.sh/v1alpha1", "ScaledObject", "scaledobjects"),
         Resource("coordination.k8s.io/v1", "Lease", "leases"),
         Resource("v1", "Namespace", "namespaces", namespaced=False),
         Resource("v1", "Node", "nodes", namespaced=False),
     )
 }
-MANAGED_KINDS = ("ConfigMap", "PersistentVolumeClaim", "Job", "InferenceService", "HTTPRoute")
+MANAGED_KINDS = (
+    "ConfigMap", "PersistentVolumeClaim", "Job", "InferenceService", "HTTPRoute", "ScaledObject"
+)
 
 
 def resource_for(key: ObjectKey) -> Resource:

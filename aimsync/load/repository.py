@@ -73,8 +73,11 @@ def _decode(data: bytes, relative: str, findings: Findings) -> str | None:
     return text.removeprefix("\ufeff")
 
 
-LIST_KINDS = {"List"} | {f"{kind}List" for kind in (
+# A typed list names its items' kind; the API server leaves kind and apiVersion off the items
+# of a typed list (GET .../aimservices), kubectl writes them on each item of a `kind: List`.
+TYPED_LISTS = {f"{kind}List": kind for kind in (
     "AIMClusterProfile", "AIMProfile", "AIMProfileCache", "AIMService")}
+LIST_KINDS = {"List", *TYPED_LISTS}
 
 
 def _items_of_lists(
@@ -102,6 +105,8 @@ def _items_of_lists(
         for index, item in enumerate(items):
             prefix = ("items", index)
             start, _ = document.position_of(prefix)
+            if kind in TYPED_LISTS and isinstance(item, dict):
+                item = {"apiVersion": value.get("apiVersion"), "kind": TYPED_LISTS[kind], **item}
             positions = {
                 path[2:]: position for path, position in document.positions.items()
                 if path[:2] == prefix and len(path) > 2

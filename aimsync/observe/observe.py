@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from aimsync.api import AIMKind, AIMService
 from aimsync.core.live import LiveObjects, ObjectState, inference_service_state, job_state
+from aimsync.core.sizing import recorded_size
 from aimsync.load.status_tree import StatusKey
 from aimsync.observe.conditions import Health, HealthState, with_times, worst
 from aimsync.render.desired import ArtifactPlan, CachePlan, DesiredSet
 from aimsync.render.inference_service import replica_bounds
+from aimsync.render.labels import MODEL_SIZE_ANNOTATION
 from aimsync.resolve.profile_status import ProfileStatus
 from aimsync.resolve.resolver import ProfileRef, Resolution, Resolved
 from aimsync.specs import Spec, Specs
@@ -27,11 +30,87 @@ SERVICE_STATUS = {
     HealthState.PROGRESSING: "Starting", HealthState.READY: "Running",
     HealthState.NOT_AVAILABLE: "Pending",
 }
-# An artifact's download Job: its state, or None when it does not exist (yet).
-ArtifactState = ObjectState | None
 ARTIFACT_STATUS = {
     ObjectState.READY: "Ready", ObjectState.FAILED: "Failed", ObjectState.PENDING: "Progressing",
 }
+
+
+class CacheStep(StrEnum):
+    """Where an artifact is: measuring the model's size (reference §4.3), or downloading it."""
+
+    CHECK_SIZE = "CheckSize"
+    DOWNLOAD = "Download"
+
+
+@dataclass(frozen=True)
+class ArtifactProgress:
+    """One artifact as the cluster shows it: its step, and the state of that step's Job
+    (None: the Job does not exist yet)."""
+
+    plan: ArtifactPlan
+    step: CacheStep
+    state: ObjectState | None
+    pvc: Mapping[str, Any] | None
+
+    @staticmethod
+    def of(plan: ArtifactPlan, live: LiveObjects) -> ArtifactProgress:
+        step = CacheStep.DOWNLOAD if plan.size_known else CacheStep.CHECK_SIZE
+        job_key = plan.job if plan.size_known or plan.size_check is None else plan.size_check
+        job = live.members.get(job_key)
+        return ArtifactProgress(
+            plan, step, job_state(job) if job is not None else None, live.members.get(plan.pvc)
+        )
+
+    @property
+    def status(self) -> str:
+        if self.step is CacheStep.CHECK_SIZE and self.state is ObjectState.READY:
+            return "Progressing"  # measured: the PVC and the download follow
+        return ARTIFACT_STATUS[self.state] if self.state is not None else "Pending"
+
+    def entry(self) -> dict[str, Any]:
+        metadata = (self.pvc or {}).get("metadata") or {}
+        entry: dict[str, Any] = {
+            "name": self.plan.name,
+            "uid": str(metadata.get("uid", "")),
+            "model": self.plan.model_id,
+            "status": self.status,
+            "step": self.step.value,
+            "persistentVolumeClaim": self.plan.pvc.name,
+        }
+        if self.plan.size_check is not None:
+            entry["checkSizeJob"] = self.plan.size_check.name
+            size = recorded_size((metadata.get("annotations") or {}).get(MODEL_SIZE_ANNOTATION))
+            if size is not None:
+                entry["discoveredSizeBytes"] = size
+        return entry
+
+
+def _artifacts(cache: CachePlan, live: LiveObjects) -> list[ArtifactProgress]:
+    return [ArtifactProgress.of(artifact, live) for artifact in cache.artifacts]
+
+
+def _cache_health(artifacts: list[ArtifactProgress]) -> Health:
+    states = [a.state for a in artifacts]
+    measuring = [a for a in artifacts if a.step is CacheStep.CHECK_SIZE]
+    if any(a.state is ObjectState.FAILED and a.step is CacheStep.CHECK_SIZE for a in artifacts):
+        return Health("ProfileCache", HealthState.FAILED, "SizeCheckFailed",
+                      "measuring a model's size failed (its check-size Job failed)")
+    if any(s is ObjectState.FAILED for s in states):
+        return Health("ProfileCache", HealthState.FAILED, "CacheFailed",
+                      "a model download failed")
+    if measuring:
+        jobs = ", ".join(sorted(a.plan.size_check.name for a in measuring if a.plan.size_check))
+        return Health("ProfileCache", HealthState.PROGRESSING, "CheckingSize",
+                      f"measuring the model's size (check-size Job {jobs}); the PVC and "
+                      "the download follow")
+    if artifacts and all(s is ObjectState.READY for s in states):
+        return Health("ProfileCache", HealthState.READY, "CacheReady",
+                      "model weights are downloaded")
+    if any(s is None for s in states):
+        return Health("ProfileCache", HealthState.PROGRESSING, "CacheCreating",
+                      "cache not created yet")
+    return Health("ProfileCache", HealthState.PROGRESSING, "CacheNotReady",
+                  "model download in progress")
 
 
 @dataclass(frozen=True)
@@ -70,49 +149,6 @@ def _profile_status(
         out["resolvedNodeAffinity"] = status.node_affinity
     out["conditions"] = with_times(conditions, (previous or {}).get("conditions"), now)
     return out
-
-
-def _artifact_states(
-    cache: CachePlan, live: LiveObjects
-) -> list[tuple[ArtifactPlan, ArtifactState, dict[str, Any] | None]]:
-    """Each artifact with its Job's state and its live PVC."""
-    out = []
-    for artifact in cache.artifacts:
-        job = live.members.get(artifact.job)
-        out.append((artifact, job_state(job) if job is not None else None,
-                    live.members.get(artifact.pvc)))
-    return out
-
-
-def _artifact_entries(cache: CachePlan, live: LiveObjects) -> tuple[dict[str, Any],
-                                                                    list[ArtifactState]]:
-    """status.artifacts, and the artifacts' states."""
-    entries: dict[str, Any] = {}
-    states: list[ArtifactState] = []
-    for artifact, state, pvc in _artifact_states(cache, live):
-        states.append(state)
-        entries[artifact.name] = {
-            "name": artifact.name,
-            "uid": str(((pvc or {}).get("metadata") or {}).get("uid", "")),
-            "model": artifact.model_id,
-            "status": ARTIFACT_STATUS[state] if state is not None else "Pending",
-            "persistentVolumeClaim": artifact.pvc.name,
-        }
-    return entries, states
-
-
-def _cache_health(states: list[ArtifactState]) -> Health:
-    if any(s is ObjectState.FAILED for s in states):
-        return Health("ProfileCache", HealthState.FAILED, "CacheFailed",
-                      "a model download failed")
-    if states and all(s is ObjectState.READY for s in states):
-        return Health("ProfileCache", HealthState.READY, "CacheReady",
-                      "model weights are downloaded")
-    if any(s is None for s in states):
-        return Health("ProfileCache", HealthState.PROGRESSING, "CacheCreating",
-                      "cache not created yet")
-    return Health("ProfileCache", HealthState.PROGRESSING, "CacheNotReady",
-                  "model download in progress")
 
 
 class Observer:
@@ -154,8 +190,9 @@ class Observer:
         out = []
         for (namespace, name), cache in sorted(self.desired.caches.items()):
             spec = self.specs.caches[(namespace, name)]
-            artifacts, states = _artifact_entries(cache, self.live)
-            health = _cache_health(states)
+            progress = _artifacts(cache, self.live)
+            artifacts = {a.plan.name: a.entry() for a in progress}
+            health = _cache_health(progress)
             profile_found = ("ProfileFound", "True", "ProfileResolved",
                              f"caching the sources of {spec.obj.spec.profile_name}")
             artifacts_ready = (
@@ -205,8 +242,7 @@ class Observer:
                 Health("Profile", HealthState.PENDING, resolution.reason.value, resolution.message)
             )
         if plan is not None and plan.cache is not None:
-            _, states = _artifact_entries(plan.cache, self.live)
-            healths.append(_cache_health(states))
+            healths.append(_cache_health(_artifacts(plan.cache, self.live)))
             status["cache"] = {
                 "profileCacheRef": {
                     "name": plan.cache.name, "namespace": namespace, "kind": "AIMProfileCache",

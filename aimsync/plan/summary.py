@@ -10,6 +10,7 @@ from aimsync.api import AIMService
 from aimsync.core.objects import NamespacedName
 from aimsync.core.quantity import parse_quantity
 from aimsync.plan.changes import Action, ChangeSet
+from aimsync.render.inference_service import replica_bounds
 from aimsync.resolve.profile_status import AMD_GPU
 from aimsync.resolve.resolver import Resolution
 from aimsync.specs import Specs
@@ -70,11 +71,8 @@ class AimSummary:
 
 
 def _replicas(service: AIMService) -> int:
-    """Replicas the service may run: the fixed count, or maxReplicas when autoscaled."""
-    spec = service.spec
-    if spec.min_replicas is not None or spec.max_replicas is not None:
-        return spec.max_replicas or spec.min_replicas or 1
-    return spec.replicas
+    """Replicas the service may run: the fixed count, or the most the autoscaler may run."""
+    return replica_bounds(service).maximum
 
 
 def gpu_demand(side: RenderedSide) -> dict[str, int]:

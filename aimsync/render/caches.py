@@ -5,6 +5,11 @@ from AIMProfileCache specs, from AIMProfiles with `caching.enabled`, and from se
 profile has model sources. Shared caches of a namespace that download the same source into the
 same storage class share one PVC, as shared artifacts do in the operator.
 
+A model source without `size` (and no `defaultCacheSize`) is measured first, as the
+operator's check-size step does (reference §4.3): the check-size Job alone is rendered until a
+run has read the size it measured; then the PVC (sized from it, the size recorded on it) and
+the download Job follow.
+
 Names: the operator hashes an artifact's UID into its PVC and Job names; a repository has no
 UIDs, so aimsync hashes the namespace and the artifact name instead. They are stable across
 runs, which is what matters for a PVC holding 60 GB of weights.
@@ -12,6 +17,7 @@ runs, which is what matters for a PVC holding 60 GB of weights.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +27,7 @@ from aimsync.api.profile import AIMModelSource
 from aimsync.core.naming import artifact_name, generate_derived_name
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.quantity import ceil_gib, parse_quantity
+from aimsync.core.sizing import CHECK_SIZE_CONTAINER, MeasuredSize
 from aimsync.render.inference_service import image_pull_policy
 from aimsync.render.labels import (
     AIM_COMPONENT_LABEL,
@@ -28,6 +35,7 @@ from aimsync.render.labels import (
     CACHE_NAME_LABEL,
     CACHE_TYPE_LABEL,
     CACHES_ANNOTATION,
+    MODEL_SIZE_ANNOTATION,
     PROFILE_CACHE_LABEL,
     SOURCE_MODEL_LABEL,
     base_labels,
@@ -66,11 +74,30 @@ class Artifact:
     source_uri: str
     model_id: str
     storage_class: str | None
-    size_bytes: Decimal
+    size_bytes: Decimal | None  # None: not known yet, a check-size Job measures it
     headroom_percent: int
     env: list[EnvVar]
     mode: str = "Shared"  # Shared | Dedicated
     caches: list[str] = field(default_factory=list)
+    measured: MeasuredSize | None = None  # the size came from a check-size Job
+
+    @property
+    def measures_size(self) -> bool:
+        """The size comes from a check-size Job (the repository gives none)."""
+        return self.size_bytes is None or self.measured is not None
+
+    @property
+    def needs_size_check(self) -> bool:
+        """The size is measured, and it is not recorded on the PVC yet."""
+        return self.size_bytes is None or (self.measured is not None and not self.measured.recorded)
+
+    @property
+    def size_check_name(self) -> str:
+        return generate_derived_name([self.name, "check-size"], [self.namespace, self.name])
+
+    @property
+    def size_check_key(self) -> ObjectKey:
+        return ObjectKey("batch/v1", "Job", self.namespace, self.size_check_name)
 
     @property
     def pvc_name(self) -> str:
@@ -91,6 +118,7 @@ class Artifact:
     @property
     def storage_request(self) -> str:
         """ceil_Gi(size * (1 + headroom%))."""
+        assert self.size_bytes is not None, f"artifact {self.name} has no size yet"
         size = self.size_bytes * (1 + Decimal(self.headroom_percent) / 100)
         return f"{ceil_gib(size)}Gi"
 
@@ -104,17 +132,23 @@ def artifact_key(request: CacheRequest, source: AIMModelSource) -> ArtifactKey:
     return request.namespace, artifact_name(source.source_uri, None, storage, dedicated)
 
 
-def source_size(source: AIMModelSource, settings: Settings) -> Decimal:
+def source_size(source: AIMModelSource, settings: Settings) -> Decimal | None:
+    """The size the repository gives (the source's, else defaultCacheSize), or None."""
     size = source.size if source.size is not None else settings.default_cache_size
-    # Validation guarantees a size (or the default) for every source it lets through.
-    assert size is not None, f"model source {source.source_uri} has no size"
-    return parse_quantity(size)
+    return parse_quantity(size) if size is not None else None
+
+
+def _larger(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def plan_artifacts(
-    requests: list[CacheRequest], settings: Settings
+    requests: list[CacheRequest],
+    settings: Settings,
+    measured: Mapping[ArtifactKey, MeasuredSize] | None = None,
 ) -> dict[ArtifactKey, Artifact]:
-    """Artifacts of all caches; Shared ones with the same source and storage merge."""
+    """Artifacts of all caches; Shared ones with the same source and storage merge.
+    `measured`: sizes check-size Jobs found, for artifacts the repository gives none."""
     artifacts: dict[ArtifactKey, Artifact] = {}
     for request in sorted(requests, key=lambda r: (r.namespace, r.name, r.origin)):
         for source in request.sources:
@@ -135,13 +169,18 @@ def plan_artifacts(
                 )
             else:
                 # The largest request wins; the first cache (in name order) gives credentials.
-                found.size_bytes = max(found.size_bytes, source_size(source, settings))
+                found.size_bytes = _larger(found.size_bytes, source_size(source, settings))
                 found.headroom_percent = max(found.headroom_percent, request.headroom_percent)
                 if not found.env:
                     found.env = env
             cache_ref = f"{request.namespace}/{request.name}"
             if cache_ref not in found.caches:
                 found.caches.append(cache_ref)
+    for key, artifact in artifacts.items():
+        size = (measured or {}).get(key)
+        if artifact.size_bytes is None and size is not None:
+            artifact.size_bytes = Decimal(size.size_bytes)
+            artifact.measured = size
     return artifacts
 
 
@@ -172,6 +211,10 @@ def render_pvc(artifact: Artifact) -> DesiredObject:
         },
         "spec": spec,
     }
+    if artifact.measured is not None:
+        # Where later runs find the size once the check-size Job is gone.
+        annotations = manifest["metadata"]["annotations"]  # type: ignore[index]
+        annotations[MODEL_SIZE_ANNOTATION] = str(artifact.measured.size_bytes)
     return DesiredObject(
         artifact.pvc_key,
         manifest,
@@ -186,7 +229,7 @@ def _download_env(artifact: Artifact) -> list[dict[str, object]]:
         EnvVar(name="AIM_DOWNLOADER_PROTOCOL", value="XET,HF_TRANSFER"),
         EnvVar(name="TMPDIR", value="/tmp/"),
         EnvVar(name="HF_HOME", value="/tmp/.hf"),
-        EnvVar(name="EXPECTED_SIZE_BYTES", value=str(int(artifact.size_bytes))),
+        EnvVar(name="EXPECTED_SIZE_BYTES", value=str(int(artifact.size_bytes or 0))),
         EnvVar(name="MOUNT_PATH", value=CACHE_MOUNT),
         EnvVar(name="ARTIFACT_NAME", value=artifact.name),
         EnvVar(name="ARTIFACT_NAMESPACE", value=artifact.namespace),
@@ -198,17 +241,68 @@ def _download_env(artifact: Artifact) -> list[dict[str, object]]:
     return [var.to_api() for var in merged]
 
 
-def render_download_job(artifact: Artifact, settings: Settings) -> DesiredObject:
+def _job_labels(artifact: Artifact, component: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The labels of a cache Job and of its pods (the pods without managed-by, as the
+    operator's framework labels them)."""
     labels = base_labels("model-storage")
     labels.update(
         {
             CACHE_NAME_LABEL: artifact.name,
             CACHE_TYPE_LABEL: "artifact",
-            AIM_COMPONENT_LABEL: "download",
+            AIM_COMPONENT_LABEL: component,
             CACHE_MODE_LABEL: artifact.mode,
         }
     )
-    pod_labels = {k: v for k, v in labels.items() if k != "app.kubernetes.io/managed-by"}
+    return labels, {k: v for k, v in labels.items() if k != "app.kubernetes.io/managed-by"}
+
+
+def render_check_size_job(artifact: Artifact, settings: Settings) -> DesiredObject:
+    """`buildCheckSizeJob` at e837778: the downloader image runs /check-size.sh on the source
+    and prints its size. No volume; the pod security context only (no container one, no
+    fsGroup), unlike the download Job. No TTL: the Job must outlive the run that reads it."""
+    labels, pod_labels = _job_labels(artifact, "check-size")
+    env = merge_env([EnvVar(name="AIM_HF_EXCLUDE", value=DEFAULT_DOWNLOAD_EXCLUDE)], artifact.env)
+    manifest: dict[str, object] = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": artifact.size_check_name,
+            "namespace": artifact.namespace,
+            "labels": labels,
+            "annotations": {CACHES_ANNOTATION: ",".join(sorted(artifact.caches))},
+        },
+        "spec": {
+            "backoffLimit": 2,
+            "template": {
+                "metadata": {"labels": pod_labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "securityContext": {
+                        "runAsUser": DOWNLOADER_UID,
+                        "runAsGroup": DOWNLOADER_UID,
+                        "runAsNonRoot": True,
+                    },
+                    "containers": [
+                        {
+                            "name": CHECK_SIZE_CONTAINER,
+                            "image": settings.downloader_image,
+                            "imagePullPolicy": image_pull_policy(settings.downloader_image),
+                            "command": ["/check-size.sh"],
+                            "args": [artifact.source_uri],
+                            "env": [var.to_api() for var in env or []],
+                        }
+                    ],
+                },
+            },
+        },
+    }
+    return DesiredObject(
+        artifact.size_check_key, manifest, origin=", ".join(sorted(artifact.caches))
+    )
+
+
+def render_download_job(artifact: Artifact, settings: Settings) -> DesiredObject:
+    labels, pod_labels = _job_labels(artifact, "download")
     manifest: dict[str, object] = {
         "apiVersion": "batch/v1",
         "kind": "Job",

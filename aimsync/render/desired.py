@@ -17,18 +17,41 @@ from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 class ReplicaBounds:
     minimum: int
     maximum: int
-    autoscaled: bool  # minReplicas/maxReplicas given: an external autoscaler decides
+    autoscaled: bool  # minReplicas, maxReplicas or autoScaling given: KEDA decides
 
 
 @dataclass(frozen=True)
 class ArtifactPlan:
-    """One model source of a cache, downloaded by one Job onto one PVC."""
+    """One model source of a cache, downloaded by one Job onto one PVC; measured first by a
+    check-size Job when the repository gives no size."""
 
     namespace: str
     name: str  # the artifact's name (reference §4.2)
     pvc: ObjectKey
     job: ObjectKey
     model_id: str
+    size_check: ObjectKey | None = None  # the check-size Job, when the size is measured
+    storage: str | None = None  # the PVC's request; None: waiting for the measurement
+
+    @property
+    def size_known(self) -> bool:
+        """False: the PVC and the download Job wait for the check-size Job."""
+        return self.storage is not None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.namespace, self.name
+
+
+@dataclass(frozen=True)
+class SizeCheck:
+    """An artifact whose size is not known yet, and the Job that measures it."""
+
+    artifact: tuple[str, str]  # (namespace, artifact name)
+    job: ObjectKey  # the check-size Job
+    pvc: ObjectKey  # follows the measurement; where an earlier run recorded the size
+    download: ObjectKey  # follows the measurement
+    source_uri: str
 
 
 @dataclass(frozen=True)
@@ -53,7 +76,7 @@ class ServicePlan:
     route: ObjectKey | None  # with routing enabled and a gateway
     cache: CachePlan | None  # None: the profile has no model sources
     replicas: ReplicaBounds
-    objects: tuple[ObjectKey, ...]  # profile ConfigMap, InferenceService, HTTPRoute
+    objects: tuple[ObjectKey, ...]  # profile ConfigMap, InferenceService, HTTPRoute, ScaledObject
 
     @property
     def waits_for(self) -> tuple[ObjectKey, ...]:
@@ -81,7 +104,15 @@ class DesiredSet:
     objects: tuple[DesiredObject, ...] = ()
     services: Mapping[NamespacedName, ServicePlan] = field(default_factory=dict)
     caches: Mapping[NamespacedName, CachePlan] = field(default_factory=dict)  # AIMProfileCache
+    size_checks: tuple[SizeCheck, ...] = ()  # artifacts waiting for their size
+
+    @property
+    def deferred(self) -> frozenset[ObjectKey]:
+        """Objects wanted but not rendered yet: the PVCs and download Jobs of artifacts
+        whose size is being measured. They count as wanted (never pruned)."""
+        return frozenset(k for check in self.size_checks for k in (check.pvc, check.download))
 
     @property
     def keys(self) -> frozenset[ObjectKey]:
-        return frozenset(o.key for o in self.objects)
+        """Everything the repository wants: rendered or deferred."""
+        return frozenset(o.key for o in self.objects) | self.deferred

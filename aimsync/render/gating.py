@@ -56,9 +56,8 @@ def gate(desired: DesiredSet, state: CacheState) -> Gated:
     return Gated(objects, tuple(waiting))
 
 
-def released(desired: DesiredSet, before: Gated, state: CacheState) -> Gated:
-    """The second wave: what `state` (downloads done meanwhile) lets through that `before`
-    held back, and what still waits."""
+def released(desired: DesiredSet, applied: frozenset[ObjectKey], state: CacheState) -> Gated:
+    """A later wave: what `state` (Jobs finished meanwhile) lets through that is not
+    `applied` yet, and what still waits."""
     now = gate(desired, state)
-    known = {o.key for o in before.objects}
-    return Gated(tuple(o for o in now.objects if o.key not in known), now.waiting)
+    return Gated(tuple(o for o in now.objects if o.key not in applied), now.waiting)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from aimsync.api.base import QUANTITY_PATTERN
 from aimsync.api.common import EnvVar
 from aimsync.api.profile import AIMProfileSpecCommon
-from aimsync.api.service import AIMService
+from aimsync.api.service import AIMService, AIMServiceAutoScaling
 from aimsync.core.objects import DesiredObject, ObjectKey
+from aimsync.core.quantity import QuantityError, parse_quantity
 from aimsync.render.desired import ReplicaBounds
 from aimsync.render.labels import (
     METRIC_LABEL,
@@ -24,6 +27,10 @@ from aimsync.resolve.profile_status import ProfileStatus
 
 KSERVE_API = "serving.kserve.io/v1beta1"
 AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
+OTEL_SIDECAR_ANNOTATION = "sidecar.opentelemetry.io/inject"
+PROMETHEUS_PORT_ANNOTATION = "prometheus.kserve.io/port"
+PREDICTOR_SUFFIX = "-predictor"  # KServe's predictor Deployment and Service: <isvc>-predictor
+_QUANTITY = re.compile(QUANTITY_PATTERN)  # KServe's MetricQuantity pattern
 PORT = 8000
 SHM_SIZE = "8Gi"
 PROFILE_MOUNT_ROOT = "/workspace/aim-runtime/profiles/custom"
@@ -42,6 +49,10 @@ class CacheMount:
 SERVING_PULL_POLICY = "Always"
 CLUSTER_AUTH_PREFIX = "cluster-auth/"  # annotations of the AIMService copied to the ISVC
 MODEL_ID_ANNOTATION = "aim.eai.amd.com/model-id"
+
+
+def predictor_name(isvc_name: str) -> str:
+    return isvc_name + PREDICTOR_SUFFIX
 
 
 def image_pull_policy(image: str) -> str:
@@ -88,28 +99,97 @@ def container_env(service: AIMService, spec: AIMProfileSpecCommon) -> list[dict[
 
 
 def replica_bounds(service: AIMService) -> ReplicaBounds:
-    """Fixed `replicas`, or min/max for an external autoscaler (min defaults to 1, max to min)."""
+    """`resolveReplicaBounds` when the service autoscales (min = minReplicas or 1; max =
+    maxReplicas, else minReplicas but at least 1 so a scale-to-zero service can wake, else
+    1); otherwise the fixed `replicas`."""
     spec = service.spec
-    if spec.min_replicas is not None or spec.max_replicas is not None:
-        low = spec.min_replicas if spec.min_replicas is not None else 1
-        high = spec.max_replicas if spec.max_replicas is not None else low
-        return ReplicaBounds(low, high, autoscaled=True)
-    return ReplicaBounds(spec.replicas, spec.replicas, autoscaled=False)
+    if not spec.has_autoscaling:
+        return ReplicaBounds(spec.replicas, spec.replicas, autoscaled=False)
+    low = spec.min_replicas if spec.min_replicas is not None else 1
+    if spec.max_replicas is not None:
+        high = spec.max_replicas
+    elif spec.min_replicas is not None:
+        high = max(spec.min_replicas, 1)
+    else:
+        high = 1
+    return ReplicaBounds(low, high, autoscaled=True)
 
 
 def replica_settings(
     bounds: ReplicaBounds, isvc_name: str
 ) -> tuple[dict[str, str], dict[str, int]]:
-    """(annotations, predictor replica fields) per `ConfigureReplicasAndAutoscaling`."""
+    """(annotations, predictor replica fields) per `configureReplicasAndAutoscaling`:
+    autoscaled, KServe stays out of the way (`external`; the ScaledObject scales) and the
+    OpenTelemetry sidecar is injected for the scaler's metrics; fixed, no autoscaler."""
     replicas = {"minReplicas": bounds.minimum, "maxReplicas": bounds.maximum}
     if bounds.autoscaled:
         annotations = {
             AUTOSCALER_CLASS: "external",
-            "sidecar.opentelemetry.io/inject": f"{isvc_name}-predictor",
-            "prometheus.kserve.io/port": str(PORT),
+            OTEL_SIDECAR_ANNOTATION: predictor_name(isvc_name),
+            PROMETHEUS_PORT_ANNOTATION: str(PORT),
         }
         return annotations, replicas
     return {AUTOSCALER_CLASS: "none"}, replicas
+
+
+def _metric_quantity(text: str | None) -> str | None:
+    """KServe's `NewMetricQuantity`: the text when it parses as a quantity, else nothing."""
+    if not text or not _QUANTITY.match(text):
+        return None
+    try:
+        parse_quantity(text)
+    except QuantityError:
+        return None
+    return text
+
+
+def kserve_auto_scaling(auto_scaling: AIMServiceAutoScaling) -> dict[str, object]:
+    """`convertToKServeAutoScaling`: KServe sizes the predictor's OpenTelemetry collector from
+    these metrics; the ScaledObject alone decides the scaling. Empty values are left out as
+    Go's `omitempty` does; pollingInterval and cooldownPeriod are not copied."""
+    metrics: list[dict[str, object]] = []
+    for metric in auto_scaling.metrics or ():
+        entry: dict[str, object] = {"type": metric.type}
+        source = metric.podmetric
+        if metric.type == "PodMetric" and source is not None:
+            pod: dict[str, object] = {"backend": source.metric.backend}
+            for key, value in (
+                ("serverAddress", source.metric.server_address),
+                ("metricNames", source.metric.metric_names),
+                ("query", source.metric.query),
+                ("operationOverTime", source.metric.operation_over_time),
+            ):
+                if value:
+                    pod[key] = value
+            target: dict[str, object] = {"type": source.target.type}
+            for key, text in (
+                ("value", source.target.value),
+                ("averageValue", source.target.average_value),
+            ):
+                quantity = _metric_quantity(text)
+                if quantity is not None:
+                    target[key] = quantity
+            if source.target.average_utilization is not None:
+                target["averageUtilization"] = source.target.average_utilization
+            entry["podmetric"] = {"metric": pod, "target": target}
+        metrics.append(entry)
+    return {"metrics": metrics} if metrics else {}
+
+
+def predictor_resources(
+    service: AIMService, status: ProfileStatus
+) -> dict[str, dict[str, str]] | None:
+    """The container's resources: the service's replace the profile's (ResolveResources)."""
+    if service.spec.resources is not None:
+        return {
+            group: {name: str(value) for name, value in values.items()}
+            for group, values in (
+                ("limits", service.spec.resources.limits),
+                ("requests", service.spec.resources.requests),
+            )
+            if values
+        }
+    return status.resources
 
 
 def render_inference_service(
@@ -145,18 +225,7 @@ def render_inference_service(
     autoscaling, replica_fields = replica_settings(replicas, name)
     annotations.update(autoscaling)
 
-    resources: dict[str, dict[str, str]] | None
-    if service.spec.resources is not None:  # the service's resources replace the profile's
-        resources = {
-            group: {name: str(value) for name, value in values.items()}
-            for group, values in (
-                ("limits", service.spec.resources.limits),
-                ("requests", service.spec.resources.requests),
-            )
-            if values
-        }
-    else:
-        resources = status.resources
+    resources = predictor_resources(service, status)
     container: dict[str, object] = {
         "name": "kserve-container",
         "image": spec.image,
@@ -185,6 +254,8 @@ def render_inference_service(
     container["volumeMounts"] = volume_mounts
 
     predictor: dict[str, object] = dict(replica_fields)
+    if replicas.autoscaled and service.spec.auto_scaling is not None:
+        predictor["autoScaling"] = kserve_auto_scaling(service.spec.auto_scaling)
     pull_secrets = service.spec.image_pull_secrets or spec.image_pull_secrets
     if pull_secrets:
         predictor["imagePullSecrets"] = [s.to_api() for s in pull_secrets]

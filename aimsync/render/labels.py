@@ -26,6 +26,7 @@ SPEC_KIND_LABEL = TRACKING_PREFIX + "spec-kind"
 SPEC_NAME_LABEL = TRACKING_PREFIX + "spec-name"
 SOURCE_ANNOTATION = TRACKING_PREFIX + "source"
 CACHES_ANNOTATION = TRACKING_PREFIX + "caches"
+MODEL_SIZE_ANNOTATION = TRACKING_PREFIX + "model-size-bytes"  # measured by a check-size Job
 CACHE_MODE_LABEL = TRACKING_PREFIX + "cache-mode"  # Shared | Dedicated: prune guards read it
 OPT_OUT_ANNOTATION = TRACKING_PREFIX + "ignore"
 

@@ -1,12 +1,16 @@
 """Render: resolved specs -> the desired Kubernetes objects (DESIGN.md §3; pure).
 
-Per model source of every cache: a PVC and a download Job; per resolved service: the profile
-ConfigMap, the InferenceService and (with routing) an HTTPRoute. Everything the repository
+Per model source of every cache: a PVC and a download Job (first a check-size Job when the
+repository gives no size and no run has measured it yet); per resolved service: the profile
+ConfigMap, the InferenceService, (with routing) an HTTPRoute and (autoscaled) a KEDA
+ScaledObject. Everything the repository
 derives is rendered, whatever the cluster holds; which of it may be applied now (gating,
 DESIGN.md §3.4) is decided by render/gating.py.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aimsync.api import AIMKind, AIMService
 from aimsync.api.common import EnvVar
@@ -20,12 +24,14 @@ from aimsync.core.naming import (
 )
 from aimsync.core.objects import DesiredObject, NamespacedName
 from aimsync.core.path_template import render_path
+from aimsync.core.sizing import MeasuredSize
 from aimsync.render.caches import (
     Artifact,
     ArtifactKey,
     CacheRequest,
     artifact_key,
     plan_artifacts,
+    render_check_size_job,
     render_download_job,
     render_pvc,
 )
@@ -34,6 +40,7 @@ from aimsync.render.desired import (
     CachePlan,
     DesiredSet,
     ServicePlan,
+    SizeCheck,
 )
 from aimsync.render.http_route import render_http_route
 from aimsync.render.inference_service import (
@@ -43,7 +50,9 @@ from aimsync.render.inference_service import (
 )
 from aimsync.render.labels import SOURCE_ANNOTATION, spec_tracking
 from aimsync.render.profile_configmap import profile_document, render_profile_configmap
+from aimsync.render.scaled_object import effective_resources, render_scaled_object
 from aimsync.resolve.resolver import Chosen, Resolved
+from aimsync.settings import AutoscalingSettings
 from aimsync.specs import Spec, Specs
 
 
@@ -137,6 +146,8 @@ def _cache_plan(request: CacheRequest, artifacts: dict[ArtifactKey, Artifact]) -
         planned.append(ArtifactPlan(
             artifact.namespace, artifact.name, artifact.pvc_key, artifact.job_key,
             artifact.model_id,
+            size_check=artifact.size_check_key if artifact.measures_size else None,
+            storage=artifact.storage_request if artifact.size_bytes is not None else None,
         ))
     return CachePlan(request.namespace, request.name, tuple(planned))
 
@@ -166,7 +177,7 @@ class _ProfileDocuments:
 
 def _render_service(
     service: Spec[AIMService], chosen: Chosen, cache: CachePlan | None,
-    documents: _ProfileDocuments,
+    documents: _ProfileDocuments, autoscaling: AutoscalingSettings,
 ) -> tuple[ServicePlan, list[DesiredObject]]:
     namespace = service.namespace or ""
     isvc = inference_service_name(service.name, namespace)
@@ -203,6 +214,18 @@ def _render_service(
     )
     if route is not None:
         objects.append(route)
+    scaled = render_scaled_object(
+        service.obj,
+        namespace,
+        isvc,
+        replicas,
+        effective_resources(service.obj, chosen.status),
+        tracking,
+        scaler_address=autoscaling.scaler_address,
+        cooldown_seconds_per_gib=autoscaling.cooldown_seconds_per_gi_memory,
+    )
+    if scaled is not None:  # in plan.objects: gated together with the InferenceService
+        objects.append(scaled)
     plan = ServicePlan(
         service=(namespace, service.name),
         inference_service=inference.key,
@@ -214,8 +237,20 @@ def _render_service(
     return plan, [_with_source(o, service.source.file) for o in objects]
 
 
-def render(specs: Specs, resolved: Resolved) -> DesiredSet:
-    """Everything the repository derives, in the namespaces this instance owns."""
+def _artifact_objects(artifact: Artifact, specs: Specs) -> list[DesiredObject]:
+    objects = []
+    if artifact.needs_size_check:
+        objects.append(render_check_size_job(artifact, specs.settings))
+    if artifact.size_bytes is not None:
+        objects += [render_pvc(artifact), render_download_job(artifact, specs.settings)]
+    return objects
+
+
+def render(
+    specs: Specs, resolved: Resolved, measured: Mapping[ArtifactKey, MeasuredSize] | None = None
+) -> DesiredSet:
+    """Everything the repository derives, in the namespaces this instance owns. `measured`:
+    the sizes check-size Jobs found (read from the cluster; offline there are none)."""
     owned = specs.settings.owns_namespace
     requests = [r for r in spec_cache_requests(specs) if owned(r.namespace)]
     chosen: dict[NamespacedName, Chosen] = {}
@@ -228,11 +263,17 @@ def render(specs: Specs, resolved: Resolved) -> DesiredSet:
         request = service_cache_request(specs.services[resolution.service], picked, specs)
         if request is not None:
             service_requests[resolution.service] = request
-    artifacts = plan_artifacts(requests + list(service_requests.values()), specs.settings)
+    artifacts = plan_artifacts(
+        requests + list(service_requests.values()), specs.settings, measured
+    )
     objects: list[DesiredObject] = []
     for artifact in artifacts.values():
-        objects.append(render_pvc(artifact))
-        objects.append(render_download_job(artifact, specs.settings))
+        objects += _artifact_objects(artifact, specs)
+    size_checks = tuple(
+        SizeCheck(key, a.size_check_key, a.pvc_key, a.job_key, a.source_uri)
+        for key, a in sorted(artifacts.items())
+        if a.size_bytes is None
+    )
     caches = {
         (r.namespace, r.name): _cache_plan(r, artifacts)
         for r in requests
@@ -244,8 +285,10 @@ def render(specs: Specs, resolved: Resolved) -> DesiredSet:
         request = service_requests.get(key)
         plan, service_objects = _render_service(
             specs.services[key], picked, _cache_plan(request, artifacts) if request else None,
-            documents,
+            documents, specs.settings.autoscaling,
         )
         services[key] = plan
         objects += service_objects
-    return DesiredSet(tuple(sorted(objects, key=lambda o: o.key.sort_key)), services, caches)
+    return DesiredSet(
+        tuple(sorted(objects, key=lambda o: o.key.sort_key)), services, caches, size_checks
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aimsync.api.service import AIMService
+from aimsync.render.desired import CachePlan
 from aimsync.report.table import columns
 from aimsync.resolve.ranking import TIER_NAMES
 from aimsync.resolve.resolver import Resolution
@@ -19,7 +20,24 @@ def _selector_text(service: AIMService) -> str:
     return f"by selector: {shown} (exact filters; manualSelectionOnly profiles left out)"
 
 
-def explain_text(service: AIMService, resolution: Resolution, facts_known: bool) -> str:
+def _cache_lines(cache: CachePlan) -> list[str]:
+    lines = ["", f"Cache: {cache.name} ({len(cache.artifacts)} model source(s))"]
+    for artifact in cache.artifacts:
+        lines.append(f"  {artifact.model_id}: PVC {artifact.pvc.name}")
+        if artifact.storage is not None:
+            measured = " (size measured by a check-size Job)" if artifact.size_check else ""
+            lines.append(f"    {artifact.storage}{measured}, downloaded by Job {artifact.job.name}")
+        elif artifact.size_check is not None:
+            lines.append(
+                f"    size unknown: Job {artifact.size_check.name} measures it at sync; the "
+                "PVC and the download Job follow"
+            )
+    return lines
+
+
+def explain_text(
+    service: AIMService, resolution: Resolution, facts_known: bool, cache: CachePlan | None = None
+) -> str:
     namespace, name = resolution.service
     lines = [f"AIMService {namespace}/{name}", f"  {_selector_text(service)}", ""]
     if resolution.candidates:
@@ -86,4 +104,6 @@ def explain_text(service: AIMService, resolution: Resolution, facts_known: bool)
         lines.append(f"  matching nodes: {status.matching_nodes}")
         for reason in status.mismatch_reasons:
             lines.append(f"    {reason}")
+    if cache is not None:
+        lines += _cache_lines(cache)
     return "\n".join(lines) + "\n"

@@ -1,6 +1,6 @@
-"""Apply a change set in stages (ConfigMaps, PVCs -> Jobs -> InferenceServices -> HTTPRoutes),
-in parallel within a stage, and prune in reverse. Per-object failures do not stop unrelated
-objects; each object's outcome is returned, typed."""
+"""Apply a change set in stages (ConfigMaps, PVCs -> Jobs -> InferenceServices -> HTTPRoutes
+-> ScaledObjects), in parallel within a stage, and prune in reverse. Per-object failures do
+not stop unrelated objects; each object's outcome is returned, typed."""
 
 from __future__ import annotations
 

@@ -14,11 +14,13 @@ from aimsync.core.applyset import InventoryState, member_selector
 from aimsync.core.live import LiveObject, LiveObjects, WaitResult, uid_of
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.results import DryRun, Outcome
+from aimsync.core.sizing import SizeReading
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import KubeError
 from aimsync.kube.inventory import Inventory
 from aimsync.kube.lock import LockLost, RunLock
 from aimsync.kube.members import read_members
+from aimsync.kube.size_check import read_size_check
 from aimsync.kube.ssa.apply import Applied, ApplyPolicy, apply
 from aimsync.kube.ssa.delete import delete_object
 from aimsync.kube.ssa.dry_run import dry_run
@@ -54,6 +56,10 @@ class Cluster(Protocol):
     def wait(
         self, keys: list[ObjectKey], deadline: float, progress: WaitProgress
     ) -> WaitResult: ...
+
+    def read_size(self, job: ObjectKey) -> SizeReading:
+        """What a check-size Job measured (never raises: a failure is a reading)."""
+        ...
 
     def check_lock(self) -> None:
         """Before each writing phase: raises LockLost when the run's lease was taken over."""
@@ -100,6 +106,9 @@ class KubeCluster:
         selector = member_selector(self.applyset)
         return wait_for(self.kube, keys, label_selector=selector, deadline=deadline,
                         progress=progress)
+
+    def read_size(self, job: ObjectKey) -> SizeReading:
+        return read_size_check(self.kube, job)
 
     def check_lock(self) -> None:
         if self.lock is not None and self.lock.lost:

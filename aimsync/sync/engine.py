@@ -1,11 +1,14 @@
 """One reconcile run against the live cluster, as a sequence of steps (DESIGN.md §4):
 
   1. read the inventory and its members (one LIST per kind and namespace),
-  2. gate: what may be applied now (downloads done), 3. plan (+ what to prune),
-  4. widen the inventory, 5. apply by stage,
-  6. with --wait: wait for the downloads, apply the second wave they release, wait for the
-     InferenceServices, 7. with --prune: prune in reverse, narrow the inventory,
-  8. read the members again for the status reports (optional).
+  2. measure: the sizes of models the repository gives none for, recorded on their PVCs or
+     read from the check-size Jobs that finished; render again with them,
+  3. gate: what may be applied now (downloads done), 4. plan (+ what to prune),
+  5. widen the inventory, 6. apply by stage,
+  7. with --wait: wait for the cache Jobs, apply what they release (the PVCs and download
+     Jobs of measured models, the InferenceServices of downloaded caches) until nothing more
+     is, wait for the InferenceServices, 8. with --prune: prune in reverse, narrow the
+     inventory, 9. read the members again for the status reports (optional).
 
 Each step returns values; the report is built from them at the end. A plan-only run stops
 after step 3 and writes nothing. A run that dies anywhere leaves the cluster in a state the
@@ -16,19 +19,21 @@ idempotent. The caller holds the lock (aimsync.pipeline).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from aimsync.core.applyset import InventoryState
-from aimsync.core.live import LiveObjects, ObjectState, WaitResult
-from aimsync.core.objects import DesiredObject, ObjectKey
+from aimsync.core.live import LiveObjects, ObjectState, WaitResult, job_state
+from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 from aimsync.core.results import Outcome
+from aimsync.core.sizing import MeasuredSize, SizeReading, recorded_size
 from aimsync.plan.changes import ChangeSet
 from aimsync.plan.inventory import after_prune
 from aimsync.plan.membership import with_membership
 from aimsync.plan.prune import PruneGuards, prune_changes
-from aimsync.render.desired import DesiredSet
+from aimsync.render.desired import DesiredSet, WaitingService
 from aimsync.render.gating import CacheState, Gated, gate, released
+from aimsync.render.labels import MODEL_SIZE_ANNOTATION
 from aimsync.specs import Specs
 from aimsync.sync.applier import apply_changes, prune
 from aimsync.sync.cluster import Cluster
@@ -36,6 +41,10 @@ from aimsync.sync.planner import plan_objects
 from aimsync.sync.report import SyncReport, WaitReport
 
 Progress = Callable[[str], None]
+Sizes = Mapping[NamespacedName, MeasuredSize]  # by artifact (namespace, name)
+# The desired set rendered again with measured model sizes (render is pure; the pipeline
+# passes it in).
+Resize = Callable[[Sizes], DesiredSet]
 
 
 @dataclass(frozen=True)
@@ -58,10 +67,23 @@ class Wave:
 
 
 @dataclass(frozen=True)
-class SecondWave:
-    downloads: WaitReport | None  # the wait for the download Jobs (None: there were none)
-    released: Gated  # what the finished downloads let through, and what still waits
-    wave: Wave | None  # applying it (None: nothing was released)
+class Measured:
+    """The desired set with every model size known so far, and what was read for it."""
+
+    desired: DesiredSet
+    sizes: Sizes
+    readings: tuple[SizeReading, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """--wait: the waves the finished cache Jobs released, one after another."""
+
+    measured: Measured  # with the sizes measured meanwhile
+    waves: tuple[Wave, ...]
+    waits: tuple[WaitReport, ...]  # one per wave of cache Jobs
+    waiting: tuple[WaitingService, ...]  # still held back at the end
+    applied: tuple[DesiredObject, ...]  # everything applied by this run, first wave included
 
 
 def namespaces_to_read(specs: Specs, recorded: InventoryState) -> set[str]:
@@ -76,12 +98,14 @@ class Run:
     """The steps of one run, over one cluster; `execute` strings them together."""
 
     def __init__(
-        self, cluster: Cluster, specs: Specs, options: SyncOptions, progress: Progress
+        self, cluster: Cluster, specs: Specs, options: SyncOptions, progress: Progress,
+        resize: Resize | None = None,
     ) -> None:
         self.cluster = cluster
         self.specs = specs
         self.options = options
         self.progress = progress
+        self.resize = resize
 
     def plan(
         self, objects: Iterable[DesiredObject], live: LiveObjects
@@ -113,18 +137,59 @@ class Run:
 
         return WaitReport(what, self.cluster.wait(keys, deadline, show))
 
-    def second_wave(
-        self, desired: DesiredSet, first: Gated, cache: CacheState, live: LiveObjects,
+    def measure(
+        self, measured: Measured, live: LiveObjects, succeeded: Iterable[ObjectKey] = ()
+    ) -> Measured:
+        """The sizes of models waiting for one: recorded on their PVC by an earlier run, or
+        read from their check-size Job once it has succeeded (in `live`, or `succeeded` in a
+        wait of this run; a failed one shows in the cache's status). With new sizes, the
+        desired set is rendered again."""
+        if not measured.desired.size_checks or self.resize is None:
+            return measured
+        done = set(succeeded)
+        sizes = dict(measured.sizes)
+        readings: list[SizeReading] = []
+        for check in measured.desired.size_checks:
+            pvc = live.members.get(check.pvc) or {}
+            recorded = recorded_size(
+                ((pvc.get("metadata") or {}).get("annotations") or {}).get(MODEL_SIZE_ANNOTATION)
+            )
+            if recorded is not None:
+                sizes[check.artifact] = MeasuredSize(recorded, recorded=True)
+                continue
+            job = live.members.get(check.job)
+            if check.job in done or (job is not None and job_state(job) is ObjectState.READY):
+                reading = self.cluster.read_size(check.job)
+                readings.append(reading)
+                if reading.size_bytes is not None:
+                    sizes[check.artifact] = MeasuredSize(reading.size_bytes, recorded=False)
+        desired = self.resize(sizes) if sizes != measured.sizes else measured.desired
+        return Measured(desired, sizes, measured.readings + tuple(readings))
+
+    def follow_up(
+        self, measured: Measured, first: Gated, cache: CacheState, live: LiveObjects,
         deadline: float,
-    ) -> SecondWave:
-        """--wait: wait for the downloads, then apply what they release (the InferenceServices
-        gating held back), in the same run."""
-        jobs = [o.key for o in first.objects if o.key.kind == "Job"]
-        downloads = self.wait(jobs, "download Job", "download Jobs", deadline) if jobs else None
-        done = downloads.result.with_state(ObjectState.READY) if downloads else []
-        later = released(desired, first, cache.with_succeeded(done))
-        wave = self.apply(later, live) if later.objects else None
-        return SecondWave(downloads, later, wave)
+    ) -> FollowUp:
+        """--wait: wait for the cache Jobs just applied, then apply what they release (the
+        PVC and download Job of a model just measured; the InferenceService of a cache just
+        downloaded), and so on until nothing more is released, in the same run."""
+        waves: list[Wave] = []
+        waits: list[WaitReport] = []
+        applied = list(first.objects)
+        last, waiting = first, first.waiting
+        while jobs := [o.key for o in last.objects if o.key.kind == "Job"]:
+            report = self.wait(jobs, "cache Job", "cache Jobs", deadline)
+            waits.append(report)
+            succeeded = report.result.with_state(ObjectState.READY)
+            cache = cache.with_succeeded(succeeded)
+            measured = self.measure(measured, live, succeeded)
+            last = released(measured.desired, frozenset(o.key for o in applied), cache)
+            waiting = last.waiting
+            if not last.objects:
+                break
+            waves.append(self.apply(last, live))
+            applied += last.objects
+        return FollowUp(measured, tuple(waves), tuple(waits), waiting, tuple(applied))
 
     def prune(
         self, prunes: ChangeSet, live: LiveObjects, widened: InventoryState,
@@ -138,21 +203,26 @@ class Run:
             self.cluster.write_inventory(narrowed)
         return pruned
 
-    def execute(self, desired: DesiredSet) -> SyncReport:
+    def execute(self, rendered: DesiredSet) -> SyncReport:
         settings = self.specs.settings
         recorded = self.cluster.read_inventory()
         namespaces = namespaces_to_read(self.specs, recorded)
         live = self.cluster.read_members(namespaces)
+        measured = self.measure(Measured(rendered, {}), live)
+        desired = measured.desired
         cache = CacheState.of(live)
         first = gate(desired, cache)
         guards = PruneGuards(
             self.options.prune, self.options.allow_empty, self.options.prune_shared_caches,
-            frozenset(self.specs.services),
+            frozenset(self.specs.services) - desired.services.keys(),
         )
         # Held-back objects are still wanted: gating never prunes.
         prunes = ChangeSet(tuple(prune_changes(desired.keys, live.members, guards)))
         if self.options.plan_only:
-            return SyncReport(self.plan(first.objects, live)[1] + prunes, waiting=first.waiting)
+            return SyncReport(
+                self.plan(first.objects, live)[1] + prunes, waiting=first.waiting,
+                desired=desired, size_readings=measured.readings,
+            )
 
         wanted = InventoryState.of(desired.keys, settings.inventory.namespace)
         widened = recorded | wanted
@@ -164,14 +234,11 @@ class Run:
         waiting = first.waiting
         if self.options.wait_seconds is not None:
             deadline = time.monotonic() + self.options.wait_seconds
-            second = self.second_wave(desired, first, cache, live, deadline)
-            waits += [second.downloads] if second.downloads else []
-            waves += [second.wave] if second.wave else []
-            waiting = second.released.waiting
-            services = [
-                o.key for o in first.objects + second.released.objects
-                if o.key.kind == "InferenceService"
-            ]
+            later = self.follow_up(measured, first, cache, live, deadline)
+            measured, waiting = later.measured, later.waiting
+            waves += later.waves
+            waits += later.waits
+            services = [o.key for o in later.applied if o.key.kind == "InferenceService"]
             if services:
                 waits.append(
                     self.wait(services, "InferenceService", "InferenceServices", deadline)
@@ -184,12 +251,16 @@ class Run:
             waits=tuple(waits),
             waiting=waiting,
             live_after=self.cluster.read_members(namespaces) if self.options.observe else None,
+            desired=measured.desired,
+            size_readings=measured.readings,
         )
 
 
 def run_sync(
-    cluster: Cluster, specs: Specs, desired: DesiredSet, options: SyncOptions, progress: Progress
+    cluster: Cluster, specs: Specs, desired: DesiredSet, options: SyncOptions,
+    progress: Progress, resize: Resize | None = None,
 ) -> SyncReport:
     """A full run. Writes only when `options.plan_only` is false (and then the caller holds
-    the lock)."""
-    return Run(cluster, specs, options, progress).execute(desired)
+    the lock). `resize` renders the repository again with measured model sizes; without it
+    models the repository gives no size for stay at their check-size step."""
+    return Run(cluster, specs, options, progress, resize).execute(desired)

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from aimsync.core.live import LiveObjects, ObjectState, WaitResult
 from aimsync.core.objects import ObjectKey
 from aimsync.core.results import Cause, Failure, Outcome, Result
+from aimsync.core.sizing import SizeCheckState, SizeReading
 from aimsync.plan.changes import Action, ChangeSet
-from aimsync.render.desired import WaitingService
+from aimsync.render.desired import DesiredSet, WaitingService
 
 
 @dataclass(frozen=True)
 class WaitReport:
-    """One --wait: for what ("download Job", "InferenceService"), and how it ended."""
+    """One --wait: for what ("cache Job", "InferenceService"), and how it ended."""
 
     what: str
     result: WaitResult
@@ -55,6 +56,8 @@ class SyncReport:
     waits: tuple[WaitReport, ...] = ()
     waiting: tuple[WaitingService, ...] = ()  # still held back at the end
     live_after: LiveObjects | None = None  # read again at the end, for status reports
+    desired: DesiredSet | None = None  # as applied: rendered with the sizes measured
+    size_readings: tuple[SizeReading, ...] = ()  # check-size Jobs read in this run
     _results: dict[ObjectKey, Result] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +73,11 @@ class SyncReport:
             *self.changes.failures,
             *(o.failure for o in self.outcomes if o.failure is not None),
             *(f for wait in self.waits for f in wait.failures),
+            *(
+                Failure(r.job, Cause.BAD_OUTPUT, r.message)
+                for r in self.size_readings
+                if r.state is SizeCheckState.FAILED
+            ),
         ]
 
     @property

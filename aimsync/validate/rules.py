@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from aimsync.api.base import QUANTITY_PATTERN
 from aimsync.api.kinds import AIMKind
 from aimsync.api.metadata import (
     ANNOTATIONS_MAX_BYTES,
@@ -25,6 +26,7 @@ from aimsync.settings import Settings
 
 # Gateway API Duration (GEP-2257), as in the HTTPRoute CRD.
 GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
+QUANTITY = re.compile(QUANTITY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -122,13 +124,6 @@ def _source_size_rules(
                 "weights; give the size of the model (e.g. size: 70Gi)",
                 "aimsync.source-size-positive",
             )
-        if settings.default_cache_size is None and source.get("size") is None:
-            yield RuleFinding(
-                (*base, index),
-                "size is missing: aimsync must size the cache volume of every model source; "
-                "set size (e.g. size: 70Gi) or defaultCacheSize in aimsync.yaml",
-                "aimsync.source-size",
-            )
 
 
 def profile_rules(
@@ -175,8 +170,6 @@ UNSUPPORTED_SERVICE_FIELDS = {
     "cannot select them; use spec.profile.name or spec.profile.selector.aimId",
     "adapters": "LoRA adapters are not implemented; serve the merged model through a profile",
     "adapterRuntime": "LoRA adapters are not implemented",
-    "autoScaling": "KEDA autoscaling is not implemented; use replicas, or minReplicas and "
-    "maxReplicas with an external autoscaler",
 }
 
 
@@ -195,7 +188,7 @@ def service_rules(data: dict[str, object], settings: Settings) -> Iterator[RuleF
         return
     for field, why in UNSUPPORTED_SERVICE_FIELDS.items():
         # An empty list of adapters is harmless; any other presence is refused (an empty
-        # autoScaling or model block is refused by the CRD as well).
+        # model block is refused by the CRD as well).
         if _nonempty(spec, field) if field == "adapters" else _has(spec, field):
             yield RuleFinding(
                 ("spec", field), f"spec.{field} is not supported by aimsync: {why}",
@@ -260,6 +253,7 @@ def service_rules(data: dict[str, object], settings: Settings) -> Iterator[RuleF
             overrides.get("modelSources"), ("spec", "profileOverrides", "modelSources"), settings
         )
     yield from _replica_rules(spec)
+    yield from _autoscaling_rules(spec)
     yield from _routing_rules(spec)
     if _has(spec, "cacheModel"):
         yield RuleFinding(
@@ -343,21 +337,140 @@ def _replica_rules(spec: dict[str, object]) -> Iterator[RuleFinding]:
             f"minReplicas ({low}) must be less than or equal to maxReplicas ({high})",
             "cel.service-min-le-max",
         )
-    if low == 0 and not isinstance(low, bool):
-        yield RuleFinding(
-            ("spec", "minReplicas"),
-            "minReplicas 0 (scale to zero) is not supported by aimsync: it needs KEDA "
-            "autoscaling and routing; use minReplicas of at least 1",
-            "aimsync.unsupported",
-        )
-    if _has(spec, "replicas") and (low is not None or high is not None):
+    if _has(spec, "replicas") and (
+        low is not None or high is not None or _has(spec, "autoScaling")
+    ):
         yield RuleFinding(
             ("spec", "replicas"),
-            "replicas is ignored when minReplicas or maxReplicas is set (the autoscaler "
-            "decides between them); remove one of the two",
+            "replicas is ignored when minReplicas, maxReplicas or autoScaling is set (the "
+            "autoscaler decides between the bounds); remove one of the two",
             "aimsync.replicas-ignored",
             Severity.WARNING,
         )
+
+
+# The CRD's CEL rules on a metric target: the value field its type needs.
+TARGET_VALUE_FIELDS = {
+    "Value": "value",
+    "AverageValue": "averageValue",
+    "Utilization": "averageUtilization",
+}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _autoscaling_rules(spec: dict[str, object]) -> Iterator[RuleFinding]:
+    """KEDA autoscaling (`minReplicas`, `maxReplicas`, `autoScaling`): the CRD's CEL rules
+    and the two checks the operator makes before it applies anything (exports.go@57e6de1,
+    ScaleToZeroRoutingComponentHealth and AutoscalingTriggerComponentHealth)."""
+    auto = spec.get("autoScaling")
+    metrics = _get(auto, "metrics")
+    empty = isinstance(auto, dict) and not (
+        _nonempty(auto, "metrics") or _has(auto, "pollingInterval") or _has(auto, "cooldownPeriod")
+    )
+    if empty:
+        yield RuleFinding(
+            ("spec", "autoScaling"),
+            "spec.autoScaling must not be empty: set at least one of metrics, pollingInterval, "
+            "or cooldownPeriod, or omit the autoScaling block to use default scaling",
+            "cel.service-autoscaling-not-empty",
+        )
+    if isinstance(metrics, list):
+        for index, metric in enumerate(metrics):
+            yield from _metric_rules(metric, ("spec", "autoScaling", "metrics", index))
+    low = spec.get("minReplicas")
+    scale_to_zero = low == 0 and _is_int(low)
+    if scale_to_zero and _get(spec, "routing", "enabled") is not True:
+        yield RuleFinding(
+            ("spec", "minReplicas"),
+            "minReplicas 0 (scale to zero) needs routing (the operator's "
+            "RoutingRequiredForScaleToZero): the trigger that wakes the service counts "
+            "requests at the gateway, and those only exist once an HTTPRoute is wired up, so "
+            "with routing disabled the service could never wake from zero; enable routing "
+            "(spec.routing.enabled: true and a gatewayRef) or set minReplicas to 1 or more",
+            "aimsync.scale-to-zero-needs-routing",
+        )
+    present = [f for f in ("autoScaling", "minReplicas", "maxReplicas") if _has(spec, f)]
+    # Wrong types and an empty block have their own errors already.
+    well_typed = (low is None or _is_int(low)) and (metrics is None or isinstance(metrics, list))
+    if present and well_typed and not empty and not scale_to_zero and not metrics:
+        yield RuleFinding(
+            ("spec", present[0]),
+            f"{present[0]} turns on KEDA autoscaling, but no scaling trigger resolves (the "
+            "operator's AutoscalingRequiresMetrics): with no spec.autoScaling.metrics and "
+            "minReplicas above 0 no ScaledObject is created, so the replica bounds are never "
+            "enforced; add a metric under spec.autoScaling.metrics (e.g. a PodMetric "
+            "with query vllm:num_requests_running), set minReplicas: 0 with routing for "
+            "scale-from-zero, or use spec.replicas for a fixed replica count",
+            "aimsync.autoscaling-requires-metrics",
+        )
+
+
+def _metric_rules(metric: object, path: FieldPath) -> Iterator[RuleFinding]:
+    """One `spec.autoScaling.metrics` entry: the CRD's CEL rules, then what the operator
+    needs to make a trigger of it (buildUserMetricTrigger)."""
+    if not isinstance(metric, dict):
+        return
+    if metric.get("type") == "PodMetric" and not _has(metric, "podmetric"):
+        yield RuleFinding(
+            path,
+            "metrics entry of type PodMetric must set podmetric",
+            "cel.service-metric-podmetric",
+        )
+    source = _get(metric, "podmetric", "metric")
+    if isinstance(source, dict):
+        names = source.get("metricNames")
+        if not _has(source, "query") and not _nonempty(source, "metricNames"):
+            yield RuleFinding(
+                (*path, "podmetric", "metric"),
+                "podmetric.metric must set query or metricNames so the scaler has something "
+                "to query",
+                "cel.service-metric-query",
+            )
+        elif not source.get("query") and not (isinstance(names, list) and names and names[0]):
+            field = "query" if _has(source, "query") else "metricNames"
+            yield RuleFinding(
+                (*path, "podmetric", "metric", field),
+                "this metric gives the scaler nothing to query: query is empty and there is no "
+                "first metricNames entry to take instead, so the operator makes no trigger of "
+                "it; write the metric's name or query in query (e.g. "
+                "vllm:num_requests_running)",
+                "aimsync.autoscaling-metric-query",
+            )
+    target = _get(metric, "podmetric", "target")
+    if not isinstance(target, dict):
+        return
+    kind = target.get("type")
+    needed = TARGET_VALUE_FIELDS.get(kind) if isinstance(kind, str) else None
+    if needed is not None and not _has(target, needed):
+        yield RuleFinding(
+            (*path, "podmetric", "target"),
+            f"target type {kind} requires target.{needed}",
+            "cel.service-metric-target",
+        )
+    for field in ("value", "averageValue"):
+        text = target.get(field)
+        if isinstance(text, str) and text and not _is_quantity(text):
+            yield RuleFinding(
+                (*path, "podmetric", "target", field),
+                f"target.{field} {text!r} is not a Kubernetes quantity: the InferenceService's "
+                "autoScaling leaves it out (as the operator does) and the scaler is given it "
+                "as written; write a number such as 1, 0.5 or 500m",
+                "aimsync.autoscaling-target-quantity",
+                Severity.WARNING,
+            )
+
+
+def _is_quantity(text: str) -> bool:
+    if not QUANTITY.match(text):
+        return False
+    try:
+        parse_quantity(text)
+    except QuantityError:
+        return False
+    return True
 
 
 def _routing_rules(spec: dict[str, object]) -> Iterator[RuleFinding]:

@@ -27,6 +27,7 @@ PLURALS = {
     "Job": "jobs",
     "InferenceService": "inferenceservices",
     "HTTPRoute": "httproutes",
+    "ScaledObject": "scaledobjects",
 }
 
 

@@ -417,7 +417,7 @@ def test_wait_creates_the_gated_service_and_waits_until_ready(
     runner.join(timeout=60)
     (result,) = results
     assert result.exit_code == 0, result.output
-    assert "waiting for 1 download Jobs" in result.stderr
+    assert "waiting for 1 cache Jobs" in result.stderr
     report = json.loads(result.stdout)
     assert change_of(report, "InferenceService")["result"] == "created"
     assert report["waiting"] == [] and report["failures"] == []
@@ -430,7 +430,7 @@ def test_wait_times_out_with_exit_3(
     assert result["exitCode"] == 3
     (failure,) = result["failures"]
     assert (failure["cause"], failure["message"]) == (
-        "timeout", "timeout waiting for the download Job"
+        "timeout", "timeout waiting for the cache Job"
     )
 
 

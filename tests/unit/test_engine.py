@@ -13,9 +13,11 @@ from aimsync.core.facts import ClusterFacts
 from aimsync.core.live import ObjectState
 from aimsync.core.objects import ObjectKey
 from aimsync.core.results import Cause, Result
+from aimsync.core.sizing import SizeReading
 from aimsync.kube.lock import LockLost
 from aimsync.plan.changes import Action
 from aimsync.render.desired import DesiredSet
+from aimsync.render.labels import MODEL_SIZE_ANNOTATION
 from aimsync.render.render import render
 from aimsync.resolve.resolver import resolve_all
 from aimsync.specs import Specs
@@ -40,7 +42,29 @@ def run(
     **options: Any,
 ) -> SyncReport:
     shown = progress if progress is not None else []
-    return run_sync(cluster, specs, desired, SyncOptions(**options), shown.append)
+    resolved = resolve_all(specs, ClusterFacts.unknown())
+    return run_sync(
+        cluster, specs, desired, SyncOptions(**options), shown.append,
+        lambda sizes: render(specs, resolved, sizes),
+    )
+
+
+def unsized_repository() -> tuple[Specs, DesiredSet]:
+    """A service whose profile's model source has no size (reference §4.3)."""
+    source = {"modelId": "qwen/qwen3-32b-fp8", "sourceUri": "hf://Qwen/Qwen3-32B-FP8"}
+    specs = make_specs(
+        cluster={"qwen": gpu_profile(modelSources=[source])},
+        services={(NS, "chat"): {"profile": {"name": "qwen"}}},
+    )
+    return specs, render(specs, resolve_all(specs, ClusterFacts.unknown()))
+
+
+def size_check_job(desired: DesiredSet) -> ObjectKey:
+    (check,) = desired.size_checks
+    return check.job
+
+
+SIZE = 9_094_593_249  # the example of ApplyHeadroomAndRound's comment (storage.go, e837778)
 
 
 def kinds(report: SyncReport, result: Result) -> list[str]:
@@ -106,8 +130,8 @@ def test_wait_applies_the_second_wave_in_the_same_run() -> None:
         "ConfigMap", "InferenceService", "Job", "PersistentVolumeClaim"
     ]
     assert report.waiting == () and report.ok
-    assert [w.what for w in report.waits] == ["download Job", "InferenceService"]
-    assert progress[0].startswith("waiting for 1 download Jobs: 1 ready")
+    assert [w.what for w in report.waits] == ["cache Job", "InferenceService"]
+    assert progress[0].startswith("waiting for 1 cache Jobs: 1 ready")
 
 
 def test_a_wait_that_runs_out_of_time_is_a_failure() -> None:
@@ -180,3 +204,83 @@ def test_the_counts_are_derived_from_the_outcomes() -> None:
     counts = report.counts()
     assert (counts.created, counts.updated, counts.failed) == (2, 0, 0)
     assert report.object_writes == 2
+
+
+# -- model sources without a size: the check-size step (reference §4.3) -----------------
+
+
+def test_an_unsized_model_is_measured_first_by_a_check_size_job_only() -> None:
+    cluster = FakeCluster()
+    specs, desired = unsized_repository()
+    report = run(cluster, specs, desired)
+    assert kinds(report, Result.CREATED) == ["Job"]
+    assert [o.key for o in report.outcomes] == [size_check_job(desired)]
+    assert len(report.waiting) == 1  # the InferenceService waits for the cache
+
+
+def test_the_run_after_the_check_size_job_succeeded_creates_the_pvc_and_the_download() -> None:
+    cluster = FakeCluster()
+    specs, desired = unsized_repository()
+    run(cluster, specs, desired)
+    job = size_check_job(desired)
+    cluster.objects[job]["status"] = job_status(ObjectState.READY)
+    cluster.size_outputs[job] = SizeReading.measured(job, SIZE)
+    report = run(cluster, specs, desired)
+    assert kinds(report, Result.CREATED) == ["Job", "PersistentVolumeClaim"]
+    pvc = cluster.objects[of_kind(report.desired, "PersistentVolumeClaim")]  # type: ignore[arg-type]
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "10Gi"  # ceil_Gi(size * 1.1)
+    assert pvc["metadata"]["annotations"][MODEL_SIZE_ANNOTATION] == str(SIZE)
+    assert report.changes.count(Action.UNCHANGED) == 1  # the check-size Job stays until then
+
+
+def test_a_size_recorded_on_the_pvc_is_not_measured_again_and_the_check_job_is_pruned() -> None:
+    cluster = FakeCluster()
+    specs, desired = unsized_repository()
+    run(cluster, specs, desired)
+    job = size_check_job(desired)
+    cluster.objects[job]["status"] = job_status(ObjectState.READY)
+    cluster.size_outputs[job] = SizeReading.measured(job, SIZE)
+    run(cluster, specs, desired)
+    cluster.calls.clear()
+    report = run(cluster, specs, desired, prune=True)
+    assert ("read_size", str(job)) not in cluster.calls
+    assert [o.key for o in report.outcomes if o.result is Result.DELETED] == [job]
+    assert job not in report.desired.keys  # type: ignore[union-attr]
+
+
+def test_wait_goes_from_the_size_check_to_the_inference_service_in_one_run() -> None:
+    cluster = FakeCluster()
+    specs, desired = unsized_repository()
+    cluster.size_outputs[size_check_job(desired)] = SizeReading.measured(
+        size_check_job(desired), SIZE
+    )
+    report = run(cluster, specs, desired, wait_seconds=60.0)
+    assert kinds(report, Result.CREATED) == [
+        "ConfigMap", "InferenceService", "Job", "Job", "PersistentVolumeClaim"
+    ]
+    assert [w.what for w in report.waits] == ["cache Job", "cache Job", "InferenceService"]
+    assert report.waiting == () and report.ok
+
+
+def test_an_unusable_size_output_is_a_failure_and_nothing_follows() -> None:
+    cluster = FakeCluster()
+    specs, desired = unsized_repository()
+    run(cluster, specs, desired)
+    job = size_check_job(desired)
+    cluster.objects[job]["status"] = job_status(ObjectState.READY)
+    cluster.size_outputs[job] = SizeReading.failed(job, "invalid size: 0 bytes")
+    report = run(cluster, specs, desired)
+    (failure,) = report.failures
+    assert failure.cause is Cause.BAD_OUTPUT and failure.key == job
+    assert kinds(report, Result.CREATED) == []
+
+
+def test_prune_keeps_the_pvc_of_a_model_whose_size_is_being_measured() -> None:
+    cluster = FakeCluster()
+    specs, desired = unsized_repository()
+    (check,) = desired.size_checks
+    sized_specs, sized = repository()  # the same source, with a size: its PVC exists
+    run(cluster, sized_specs, sized)
+    assert check.pvc in cluster.objects
+    report = run(cluster, specs, desired, prune=True)
+    assert report.result_of(check.pvc) is None and check.pvc in cluster.objects

@@ -681,16 +681,16 @@ CASES: list[Case] = [
         at_service(9, "spec.adapterMode", "dynamic is not supported", "static"),
     ),
     case(
-        "unsupported-autoscaling",
+        "cel-autoscaling-metric-without-podmetric",
         svc_plus("  autoScaling:\n    metrics:\n      - type: PodMetric\n"),
-        at_service(9, "spec.autoScaling", "not supported by aimsync", "KEDA"),
+        at_service(11, "spec.autoScaling.metrics[0]", "must set podmetric"),
     ),
     case(
-        # The CRD refuses an empty block ("spec.autoScaling must not be empty"), and the
-        # operator would switch to external autoscaling for it: it cannot pass silently.
-        "unsupported-autoscaling-empty",
+        # The CRD refuses an empty block, and the operator would switch to external
+        # autoscaling for it: it cannot pass silently.
+        "cel-autoscaling-empty",
         svc_plus("  autoScaling: {}\n"),
-        at_service(9, "spec.autoScaling", "autoScaling"),
+        at_service(9, "spec.autoScaling", "spec.autoScaling must not be empty"),
     ),
     case(
         "unsupported-runtime-config-name",
@@ -698,9 +698,14 @@ CASES: list[Case] = [
         at_service(9, "spec.runtimeConfigName", "'fast' is not supported", "'default'"),
     ),
     case(
-        "unsupported-min-replicas-zero",
+        "scale-to-zero-without-routing",
         svc("  replicas: 1\n", "  minReplicas: 0\n"),
-        at_service(8, "spec.minReplicas", "scale to zero", "at least 1"),
+        at_service(8, "spec.minReplicas", "RoutingRequiredForScaleToZero", "enable routing"),
+    ),
+    case(
+        "autoscaling-without-metrics",
+        svc("  replicas: 1\n", "  minReplicas: 1\n  maxReplicas: 3\n"),
+        at_service(8, "spec.minReplicas", "AutoscalingRequiresMetrics"),
     ),
     case(
         "unsupported-selector-model-ref",
@@ -807,20 +812,6 @@ CASES: list[Case] = [
         "discovery-broken-symlink",
         repo(namespaces__team__gone_yaml=Link("missing.yaml")),
         Expect("namespaces/team/gone.yaml", 1, "", ("broken",)),
-    ),
-    # -- model source sizes --------------------------------------------------------------
-    case(
-        "source-without-size",
-        prof("      size: 35Gi\n", ""),
-        at_profile(12, "spec.modelSources[0]", "size is missing", "defaultCacheSize"),
-    ),
-    case(
-        "source-override-without-size",
-        svc_plus(
-            "  profileOverrides:\n    acceleratorCount: 1\n    modelSources:\n"
-            "      - modelId: a/b\n        sourceUri: s3://bucket/b\n"
-        ),
-        at_service(12, "spec.profileOverrides.modelSources[0]", "size is missing"),
     ),
 ]
 

@@ -15,6 +15,7 @@ from typing import Any
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.live import LiveObjects
 from aimsync.core.objects import ObjectKey
+from aimsync.core.sizing import MeasuredSize
 from aimsync.load.status_tree import StatusKey
 from aimsync.observe.observe import StatusReport, observe
 from aimsync.pipeline import Derived, render_repository
@@ -157,7 +158,13 @@ def test_a_ready_inference_service_makes_the_service_running(tmp_path: Path) -> 
 def test_the_replicas_of_a_running_service_follow_its_min_and_max_replicas(
     tmp_path: Path,
 ) -> None:
-    derived = chat_repo(tmp_path, "profile: {name: qwen}\nminReplicas: 1\nmaxReplicas: 3")
+    derived = chat_repo(
+        tmp_path,
+        "profile: {name: qwen}\nminReplicas: 1\nmaxReplicas: 3\nautoScaling:\n  metrics:\n"
+        "    - type: PodMetric\n      podmetric:\n"
+        "        metric: {query: vllm:num_requests_running}\n"
+        "        target: {type: Value, value: '1'}",
+    )
     status = chat_status(derived, downloaded(derived, InferenceService=READY))
     assert status["status"] == "Running"
     assert status["runtime"] == {
@@ -231,6 +238,7 @@ def test_a_profile_cache_reports_its_artifacts_with_their_pvcs(tmp_path: Path) -
             "uid": pvc_uid(artifact.pvc),
             "model": "qwen/qwen3-32b-fp8",
             "status": "Ready",
+            "step": "Download",
             "persistentVolumeClaim": artifact.pvc.name,
         }
     }
@@ -283,6 +291,47 @@ def split_repo(tmp_path: Path) -> Derived:
         "namespaces/other/services/chat.yaml": service("profile: {name: qwen}"),
         "namespaces/other/profiles/local.yaml": document("AIMProfile", "local", profile_body),
     })
+
+
+UNSIZED_PROFILE = CLUSTER_PROFILE.replace("      size: 35Gi\n", "")
+
+
+def unsized_cache_repo(tmp_path: Path) -> Derived:
+    cache = document("AIMProfileCache", "warm", "profileName: qwen\nprofileScope: Cluster")
+    return derive(tmp_path, {QWEN: UNSIZED_PROFILE, WARM: cache})
+
+
+def test_a_cache_whose_model_size_is_being_measured_is_at_the_check_size_step(
+    tmp_path: Path,
+) -> None:
+    derived = unsized_cache_repo(tmp_path)
+    status = one(reports_of(derived, live(derived, {"Job": RUNNING})), "AIMProfileCache", "warm")
+    (entry,) = status["artifacts"].values()
+    (artifact,) = derived.desired.caches[(NS, "warm")].artifacts
+    assert entry["step"] == "CheckSize" and entry["status"] == "Progressing"
+    assert entry["checkSizeJob"] == artifact.size_check.name  # type: ignore[union-attr]
+    assert conditions(status)["ArtifactsReady"]["reason"] == "CheckingSize"
+
+
+def test_a_failed_check_size_job_makes_the_cache_failed(tmp_path: Path) -> None:
+    derived = unsized_cache_repo(tmp_path)
+    status = one(reports_of(derived, live(derived, {"Job": FAILED})), "AIMProfileCache", "warm")
+    assert status["status"] == "Failed"
+    assert conditions(status)["ArtifactsReady"]["reason"] == "SizeCheckFailed"
+
+
+def test_a_measured_cache_reports_the_size_recorded_on_its_pvc(tmp_path: Path) -> None:
+    derived = unsized_cache_repo(tmp_path)
+    (check,) = derived.desired.size_checks
+    measured = derived.resized({check.artifact: MeasuredSize(9_094_593_249, recorded=True)})
+    cluster = LiveObjects({
+        o.key: {**copy.deepcopy(dict(o.manifest)), "status": SUCCEEDED}
+        for o in measured.objects
+    })
+    reports = observe(derived.specs, derived.resolved, measured, cluster, {}, NOW)
+    (entry,) = one(reports, "AIMProfileCache", "warm")["artifacts"].values()
+    assert entry["step"] == "Download" and entry["status"] == "Ready"
+    assert entry["discoveredSizeBytes"] == 9_094_593_249
 
 
 def test_services_in_namespaces_the_instance_does_not_own_get_no_report(

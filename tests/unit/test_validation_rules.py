@@ -49,6 +49,20 @@ def prf(spec: str, kind: str = "AIMProfile") -> dict[str, str]:
     return {CLP: CLUSTER_PROFILE, path: profile(spec, kind=kind)}
 
 
+# One usable PodMetric (after the operator's test helper validVLLMMetric). Right after
+# `profile:`, `autoScaling` is line 7, the metric's `query` line 12 and the target's `type` 14.
+METRICS = """\
+autoScaling:
+  metrics:
+    - type: PodMetric
+      podmetric:
+        metric:
+          query: "vllm:num_requests_running"
+        target:
+          type: Value
+          value: "1"
+"""
+
 CASES = [
     # --- schema: types, enums, patterns, bounds (AIMService) ---
     Case("replicas-string", svc("profile: {name: qwen}\nreplicas: '2'"), SVC, 7, "spec.replicas",
@@ -170,23 +184,78 @@ CASES = [
          "spec.adapterMode", "not supported by aimsync"),
     Case("adapter-runtime-unsupported", svc("profile: {name: qwen}\nadapterRuntime: {maxRank: 8}"),
          SVC, 7, "spec.adapterRuntime", "not supported by aimsync"),
-    Case("autoscaling-unsupported", svc("profile: {name: qwen}\nautoScaling: {pollingInterval: 5}"),
-         SVC, 7, "spec.autoScaling", "not supported by aimsync"),
     Case("runtime-config-unsupported", svc("profile: {name: qwen}\nruntimeConfigName: gpu"), SVC,
          7, "spec.runtimeConfigName", "not supported by aimsync"),
-    Case("scale-to-zero-unsupported", svc("profile: {name: qwen}\nminReplicas: 0"), SVC, 7,
-         "spec.minReplicas", "scale to zero"),
     Case("model-ref-unsupported",
          svc("profile:\n  selector: {aimId: a/b, modelRef: {name: m}}"), SVC, 7,
          "spec.profile.selector.modelRef", "not supported by aimsync"),
+    # --- autoscaling (KEDA) ---
+    Case("scale-to-zero-needs-routing", svc("profile: {name: qwen}\nminReplicas: 0"), SVC, 7,
+         "spec.minReplicas", "RoutingRequiredForScaleToZero"),
+    Case("scale-to-zero-routing-disabled",
+         svc("profile: {name: qwen}\nminReplicas: 0\nrouting:\n  enabled: false\n"
+             "  gatewayRef: {name: gw}\n" + METRICS), SVC, 7, "spec.minReplicas",
+         "enable routing (spec.routing.enabled: true"),
+    Case("bounds-need-metrics", svc("profile: {name: qwen}\nminReplicas: 1\nmaxReplicas: 3"),
+         SVC, 7, "spec.minReplicas", "AutoscalingRequiresMetrics"),
+    Case("max-replicas-needs-metrics", svc("profile: {name: qwen}\nmaxReplicas: 3"), SVC, 7,
+         "spec.maxReplicas", "no scaling trigger resolves"),
+    Case("autoscaling-without-metrics",
+         svc("profile: {name: qwen}\nautoScaling: {pollingInterval: 5}"), SVC, 7,
+         "spec.autoScaling", "add a metric under spec.autoScaling.metrics"),
+    Case("autoscaling-empty", svc("profile: {name: qwen}\nautoScaling: {}"), SVC, 7,
+         "spec.autoScaling", "spec.autoScaling must not be empty"),
+    Case("autoscaling-polling-zero",
+         svc("profile: {name: qwen}\nautoScaling: {pollingInterval: 0}"), SVC, 7,
+         "spec.autoScaling.pollingInterval", "the minimum is 1"),
+    Case("autoscaling-cooldown-negative",
+         svc("profile: {name: qwen}\nautoScaling: {cooldownPeriod: -1}"), SVC, 7,
+         "spec.autoScaling.cooldownPeriod", "the minimum is 0"),
+    Case("metric-type-enum",
+         svc("profile: {name: qwen}\nautoScaling:\n  metrics:\n    - type: Resource"), SVC, 9,
+         "spec.autoScaling.metrics[0].type", "it must be 'PodMetric'"),
+    Case("metric-without-podmetric",
+         svc("profile: {name: qwen}\nautoScaling:\n  metrics:\n    - type: PodMetric"), SVC, 9,
+         "spec.autoScaling.metrics[0]", "must set podmetric"),
+    Case("metric-podmetric-camel-case",
+         svc("profile: {name: qwen}\n" + METRICS.replace("podmetric:", "podMetric:")), SVC, 10,
+         "spec.autoScaling.metrics[0].podMetric", "did you mean 'podmetric'?"),
+    Case("metric-without-query",
+         svc("profile: {name: qwen}\n" + METRICS.replace(
+             'query: "vllm:num_requests_running"', "operationOverTime: avg")), SVC, 11,
+         "spec.autoScaling.metrics[0].podmetric.metric", "must set query or metricNames"),
+    Case("metric-query-empty",
+         svc("profile: {name: qwen}\n" + METRICS.replace('"vllm:num_requests_running"', '""')),
+         SVC, 12, "spec.autoScaling.metrics[0].podmetric.metric.query",
+         "gives the scaler nothing to query"),
+    Case("metric-names-empty-name",
+         svc("profile: {name: qwen}\n" + METRICS.replace(
+             'query: "vllm:num_requests_running"', 'metricNames: [""]')), SVC, 12,
+         "spec.autoScaling.metrics[0].podmetric.metric.metricNames",
+         "no first metricNames entry"),
+    Case("metric-backend-enum",
+         svc("profile: {name: qwen}\n" + METRICS.replace(
+             "    metric:\n", "    metric:\n          backend: prometheus\n")), SVC, 12,
+         "spec.autoScaling.metrics[0].podmetric.metric.backend", "must be 'opentelemetry'"),
+    Case("metric-target-missing",
+         svc("profile: {name: qwen}\n" + METRICS.split("        target")[0]), SVC, 10,
+         "spec.autoScaling.metrics[0].podmetric.target", "required field 'target' is missing"),
+    Case("metric-target-type-enum",
+         svc("profile: {name: qwen}\n" + METRICS.replace("type: Value", "type: Percent")), SVC,
+         14, "spec.autoScaling.metrics[0].podmetric.target.type", "allowed values: Value"),
+    Case("metric-target-value-missing",
+         svc("profile: {name: qwen}\n" + METRICS.replace('value: "1"', "averageValue: '2'")),
+         SVC, 13, "spec.autoScaling.metrics[0].podmetric.target",
+         "target type Value requires target.value"),
+    Case("metric-target-utilization-missing",
+         svc("profile: {name: qwen}\n" + METRICS.replace("type: Value", "type: Utilization")),
+         SVC, 13, "spec.autoScaling.metrics[0].podmetric.target",
+         "target type Utilization requires target.averageUtilization"),
     Case("routing-without-gateway", svc("profile: {name: qwen}\nrouting: {enabled: true}"), SVC, 7,
          "spec.routing.enabled", "gatewayRef is not set"),
     Case("request-timeout-format",
          svc("profile: {name: qwen}\nrouting:\n  gatewayRef: {name: gw}\n  requestTimeout: 2 min"),
          SVC, 9, "spec.routing.requestTimeout", "not a Gateway API duration"),
-    Case("source-size-required",
-         prf("aimId: a/b\nimage: i\nmodelSources:\n  - {modelId: a/b, sourceUri: hf://a/b}"), PRF,
-         9, "spec.modelSources[0]", "size is missing"),
     Case("source-size-zero",
          prf("aimId: a/b\nimage: i\nmodelSources:\n  - modelId: a/b\n    sourceUri: hf://a/b\n"
              "    size: 0"), PRF, 11, "spec.modelSources[0].size", "size 0 is not above zero"),
@@ -202,8 +271,15 @@ CASES = [
     Case("cache-model-deprecated", svc("profile: {name: qwen}\ncacheModel: true"), SVC, 7,
          "spec.cacheModel", "deprecated", Severity.WARNING),
     Case("replicas-ignored-with-bounds",
-         svc("profile: {name: qwen}\nreplicas: 2\nminReplicas: 1\nmaxReplicas: 3"), SVC, 7,
-         "spec.replicas", "replicas is ignored", Severity.WARNING),
+         svc("profile: {name: qwen}\nreplicas: 2\nminReplicas: 1\nmaxReplicas: 3\n" + METRICS),
+         SVC, 7, "spec.replicas", "replicas is ignored", Severity.WARNING),
+    Case("replicas-ignored-with-autoscaling",
+         svc("profile: {name: qwen}\nreplicas: 2\n" + METRICS), SVC, 7, "spec.replicas",
+         "replicas is ignored", Severity.WARNING),
+    Case("autoscaling-target-not-a-quantity",
+         svc("profile: {name: qwen}\nminReplicas: 1\n" + METRICS.replace('"1"', "one")), SVC,
+         16, "spec.autoScaling.metrics[0].podmetric.target.value",
+         "'one' is not a Kubernetes quantity", Severity.WARNING),
     Case("adapter-disk-no-effect",
          svc("profile: {name: qwen}\nstorage: {adapterDiskSize: 10Gi}"), SVC, 7,
          "spec.storage.adapterDiskSize", "no effect", Severity.WARNING),
@@ -287,7 +363,22 @@ VALID = {
     "by-name": service("profile: {name: qwen}"),
     "by-selector": service("profile:\n  selector: {aimId: qwen/qwen3-32b, metric: latency}"),
     "legacy-caching-modes": service("profile: {name: qwen}\ncaching: {mode: Never}"),
-    "bounds": service("profile: {name: qwen}\nminReplicas: 1\nmaxReplicas: 3"),
+    "bounds": service("profile: {name: qwen}\nminReplicas: 1\nmaxReplicas: 3\n" + METRICS),
+    "autoscaling-only": service("profile: {name: qwen}\n" + METRICS),
+    "scale-to-zero": service(
+        "profile: {name: qwen}\nminReplicas: 0\nmaxReplicas: 4\nrouting:\n  enabled: true\n"
+        "  gatewayRef: {name: gw}\n" + METRICS
+    ),
+    "scale-to-zero-gateway-trigger-only": service(
+        "profile: {name: qwen}\nminReplicas: 0\nrouting:\n  enabled: true\n"
+        "  gatewayRef: {name: gw}\nautoScaling: {pollingInterval: 10, cooldownPeriod: 0}"
+    ),
+    "metric-names-and-average-value": service(
+        "profile: {name: qwen}\nminReplicas: 1\n" + METRICS.replace(
+            'query: "vllm:num_requests_running"', "metricNames: [vllm:num_requests_waiting]"
+        ).replace('type: Value\n          value: "1"', "type: AverageValue\n"
+                  "          averageValue: 500m")
+    ),
     "routing": service(
         "profile: {name: qwen}\nrouting:\n  enabled: true\n  gatewayRef: {name: gw}\n"
         "  requestTimeout: 1m30s"
