@@ -269,6 +269,15 @@ class Observer:
                     else Health("HTTPRoute", HealthState.PROGRESSING, "HTTPRouteCreating",
                                 "HTTPRoute not applied yet")
                 )
+            scaled = plan.scaled_object
+            if scaled is not None:
+                healths.append(
+                    Health("Autoscaling", HealthState.READY, "ScaledObjectCreated",
+                           f"KEDA ScaledObject {scaled.name} applied")
+                    if scaled in self.live.members
+                    else Health("Autoscaling", HealthState.PROGRESSING, "ScaledObjectCreating",
+                                f"KEDA ScaledObject {scaled.name} not applied yet")
+                )
         overall = worst([h.state for h in healths])
         conditions = [h.condition for h in healths]
         conditions.append(

@@ -79,6 +79,11 @@ class ServicePlan:
     objects: tuple[ObjectKey, ...]  # profile ConfigMap, InferenceService, HTTPRoute, ScaledObject
 
     @property
+    def scaled_object(self) -> ObjectKey | None:
+        """The KEDA ScaledObject, when the service autoscales on some trigger."""
+        return next((k for k in self.objects if k.kind == "ScaledObject"), None)
+
+    @property
     def waits_for(self) -> tuple[ObjectKey, ...]:
         """Download Jobs that must succeed before the InferenceService is created."""
         return self.cache.jobs if self.cache is not None else ()

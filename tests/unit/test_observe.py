@@ -165,7 +165,7 @@ def test_the_replicas_of_a_running_service_follow_its_min_and_max_replicas(
         "        metric: {query: vllm:num_requests_running}\n"
         "        target: {type: Value, value: '1'}",
     )
-    status = chat_status(derived, downloaded(derived, InferenceService=READY))
+    status = chat_status(derived, downloaded(derived, InferenceService=READY, ScaledObject={}))
     assert status["status"] == "Running"
     assert status["runtime"] == {
         "currentReplicas": 3, "desiredReplicas": 3, "minReplicas": 1, "maxReplicas": 3,
@@ -187,6 +187,25 @@ def test_a_routed_service_is_starting_until_its_http_route_is_live(tmp_path: Pat
     assert conditions(without)["HTTPRouteReady"]["status"] == "Unknown"
     assert with_route["status"] == "Running"
     assert conditions(with_route)["HTTPRouteReady"]["status"] == "True"
+
+
+def test_an_autoscaled_service_is_starting_until_its_scaled_object_is_live(
+    tmp_path: Path,
+) -> None:
+    autoscaled = (
+        "profile: {name: qwen}\nminReplicas: 1\nmaxReplicas: 3\nautoScaling:\n  metrics:\n"
+        "    - type: PodMetric\n      podmetric:\n        metric: {backend: opentelemetry, "
+        "query: 'vllm:num_requests_running'}\n        target: {type: Value, value: '1'}"
+    )
+    derived = chat_repo(tmp_path, autoscaled)
+    without = chat_status(derived, downloaded(derived, InferenceService=READY))
+    with_scaler = chat_status(
+        derived, downloaded(derived, InferenceService=READY, ScaledObject={})
+    )
+    assert without["status"] == "Starting"
+    assert conditions(without)["AutoscalingReady"]["reason"] == "ScaledObjectCreating"
+    assert with_scaler["status"] == "Running"
+    assert conditions(with_scaler)["AutoscalingReady"]["status"] == "True"
 
 
 def test_a_failed_download_makes_the_service_failed(tmp_path: Path) -> None:
