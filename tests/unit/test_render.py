@@ -199,6 +199,8 @@ def test_pull_secrets_come_from_the_service_else_the_profile() -> None:
 
 
 def test_http_route_points_at_the_predictor() -> None:
+    """buildHTTPRoute (v1alpha1/aimservice/httproute.go, 528af2c = e837778's): the timeout
+    is a metav1.Duration, written as Go's Duration.String() prints it."""
     desired = rendered(chat(routing={"enabled": True, "gatewayRef": {"name": "gw"},
                                      "requestTimeout": "60s"}))
     route = one(desired, "HTTPRoute")
@@ -243,12 +245,14 @@ def profile_spec(**fields: Any) -> AIMClusterProfileSpec:
 def test_profile_file_name_as_the_operator(
     model: str | None, precision: str, count: int, metric: str, file: str
 ) -> None:
+    """TestProfileFilename (configmap_test.go@e837778): profileFilename in configmap.go."""
     spec = profile_spec(acceleratorModel=model, precision=precision, acceleratorCount=count,
                         metric=metric)
     assert profile_file_stem(spec) == file
 
 
 def test_the_profile_id_does_not_name_the_profile_file() -> None:
+    """profileFilename (configmap.go@e837778) ignores spec.profileId."""
     assert profile_file_stem(profile_spec(profileId="custom-id")) == "vllm-mi300x-fp8-tp1-latency"
 
 
@@ -270,12 +274,14 @@ def test_the_profile_file_carries_gpu_and_gpu_count() -> None:
 
 
 def test_the_profile_file_lists_features_only_when_there_are_some() -> None:
+    """assembleProfileYAML (configmap.go@e837778): `features,omitempty`."""
     with_features = yaml.safe_load(profile_document(profile_spec(features=["adapters"])))
     assert with_features["metadata"]["features"] == ["adapters"]
     assert "features" not in profile_document(profile_spec())
 
 
 def test_keys_of_the_profile_file_are_in_go_yaml_order() -> None:
+    """assembleProfileYAML marshals with go-yaml, which sorts map keys its own way."""
     spec = profile_spec(engineEnv={"VLLMA": "1", "VLLM_X": "2", "tp10": "3", "tp2": "4"})
     text = profile_document(spec)
     assert text.index("VLLM_X") < text.index("VLLMA") < text.index("tp2") < text.index("tp10")
@@ -286,6 +292,7 @@ def test_keys_of_the_profile_file_are_in_go_yaml_order() -> None:
     ("registry:5000/img", "Always"), ("img@sha256:" + "a" * 64, "IfNotPresent"), ("", "Always"),
 ])
 def test_download_image_pull_policy_from_the_tag(image: str, policy: str) -> None:
+    """pullPolicyForImage (aimartifact/download.go@e837778)."""
     assert image_pull_policy(image) == policy
 
 
@@ -384,6 +391,8 @@ def test_the_download_job_has_the_operators_env_and_security_context() -> None:
 
 
 def test_cluster_auth_annotations_of_the_service_reach_the_inference_service() -> None:
+    """buildInferenceServiceFromProfile (v1alpha2/aimservice/kserve.go@e837778) copies the
+    service's annotations with FilterAnnotationsByPrefix(.., "cluster-auth/")."""
     specs = chat()
     service = specs.services[(NS, "qwen-chat")]
     annotations = {"cluster-auth/allowed-group": "ml", "team.example.com/owner": "x"}
