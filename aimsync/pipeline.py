@@ -36,7 +36,7 @@ from aimsync.findings import Findings
 from aimsync.kube.client import KubeClient
 from aimsync.kube.inventory import Inventory
 from aimsync.kube.lock import RunLock, run_identity
-from aimsync.kube.namespaces import ensure_namespace
+from aimsync.kube.namespaces import create_missing_namespaces, ensure_namespace
 from aimsync.kube.read import read_cluster_facts
 from aimsync.kube.ssa.apply import ApplyPolicy
 from aimsync.load.cluster_facts import load_cluster_facts
@@ -221,6 +221,9 @@ class SyncRequest:
     push: bool = False
     branch: str | None = None
     repo_url: str | None = None  # clone this repository (remote mode); root is inside it
+    timeout_seconds: float | None = None  # the run's deadline, from its start
+    lock_wait_seconds: float = 0.0  # wait this long for a Lease another run holds
+    create_namespaces: bool | None = None  # None: createNamespaces of aimsync.yaml decides
 
     def options(self, settings: Settings) -> SyncOptions:
         guards = settings.prune
@@ -254,7 +257,10 @@ class SyncRun:
 
     @property
     def exit_code(self) -> ExitCode:
-        """0 done (a plan: no change), 1 a plan with changes, 3 something failed."""
+        """0 done (a plan: no change), 1 a plan with changes, 3 something failed; a run that
+        stopped early exits with its reason's code (143/130 for a signal)."""
+        if self.report.halted is not None:
+            return self.report.halted.exit_code
         if not self.report.ok or (self.published is not None and not self.published.ok):
             return ExitCode.FAILURE
         if self.plan_only and self.report.changes.has_changes:
@@ -295,33 +301,41 @@ def _git_for(request: SyncRequest, settings: Settings, env: Mapping[str, str],
 
 
 @contextlib.contextmanager
-def _run_lock(kube: KubeClient, settings: Settings, plan_only: bool) -> Iterator[RunLock | None]:
+def _run_lock(
+    kube: KubeClient, settings: Settings, request: SyncRequest, events: Events
+) -> Iterator[RunLock | None]:
     """The Lease of the run (a plan writes nothing and takes none)."""
-    if plan_only:
+    if request.plan_only:
         yield None
         return
     ensure_namespace(kube, settings.lock.namespace)
     ensure_namespace(kube, settings.inventory.namespace)
-    with RunLock(kube, settings.lock.namespace, settings.lock.name, run_identity()) as lock:
+    lock = RunLock(
+        kube, settings.lock.namespace, settings.lock.name, run_identity(),
+        duration=settings.lock.lease_duration_seconds,
+        wait_seconds=request.lock_wait_seconds, progress=events.progress,
+    )
+    with lock:
         yield lock
 
 
 def sync_repository(request: SyncRequest, connect: Connect, events: Events) -> SyncRun:
     """An online run: plan against the cluster (plan_only) or sync it, then status to Git."""
+    clock = time.monotonic()  # --timeout counts from here, the clone included
     if request.repo_url is None:
-        return _sync_folder(request, connect, events, {}, ())
+        return _sync_folder(request, connect, events, {}, (), clock)
     if request.branch is None:
         raise InvalidInput("--repo needs --branch")
     with cloned(request.repo_url, request.branch) as clone:
         inside = replace(request, root=clone.path / request.root)
-        return _sync_folder(inside, connect, events, clone.env, clone.secrets)
+        return _sync_folder(inside, connect, events, clone.env, clone.secrets, clock)
 
 
 def _sync_folder(
     request: SyncRequest, connect: Connect, events: Events, git_env: Mapping[str, str],
-    secrets: tuple[str, ...],
+    secrets: tuple[str, ...], clock: float,
 ) -> SyncRun:
-    started, clock = dt.datetime.now(dt.UTC), time.monotonic()
+    started = dt.datetime.now(dt.UTC)
     validated = validated_repository(request.root)  # an invalid repository changes nothing
     files_read = validated.loaded.files_read
     events.warnings(validated.warnings, files_read)
@@ -330,9 +344,17 @@ def _sync_folder(
     facts = None if request.facts_file is None else facts_from_file(request.facts_file, files_read)
     options = request.options(settings)
     kube = connect(request.concurrency)
+    if request.timeout_seconds is not None:
+        kube.guard.deadline = clock + request.timeout_seconds
+        kube.guard.timeout_seconds = request.timeout_seconds
     try:
-        with _run_lock(kube, settings, request.plan_only) as lock:
+        with _run_lock(kube, settings, request, events) as lock:
             derived = derive(validated, read_cluster_facts(kube) if facts is None else facts)
+            create = (settings.create_namespaces if request.create_namespaces is None
+                      else request.create_namespaces)
+            if create and not request.plan_only:
+                for name in create_missing_namespaces(kube, _owned_namespaces(derived)):
+                    events.progress(f"created namespace {name}")
             cluster = KubeCluster(
                 kube,
                 Inventory(kube, settings.inventory.namespace, settings.inventory.name),
@@ -357,6 +379,11 @@ def _sync_folder(
         request, derived, report, report.live_after, git, started, time.monotonic() - clock
     )
     return replace(run, published=published)
+
+
+def _owned_namespaces(derived: Derived) -> set[str]:
+    """The namespaces the desired objects live in (this instance owns them)."""
+    return {o.key.namespace for o in derived.desired.objects if o.key.namespace}
 
 
 def _publish(

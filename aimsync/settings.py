@@ -35,6 +35,12 @@ class ObjectLocation(APIModel):
     name: Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
 
 
+class LockSettings(ObjectLocation):
+    # A run that cannot renew its Lease for this long (paused, cut off) is taken over; it
+    # stops writing a quarter of it before.
+    lease_duration_seconds: Annotated[int, Field(ge=4, le=3600)] = 60
+
+
 class PruneSettings(APIModel):
     allow_empty: bool = False  # refuse to prune everything when the render is empty
     shared_caches: bool = False  # never delete a Shared cache PVC unless told
@@ -70,9 +76,12 @@ class Settings(APIModel):
     # Size of a model source that gives none (the PVC of a cache must be sized); above zero.
     default_cache_size: PositiveQuantity | None = None
     pvc_headroom_percent: NonNegInt32 = 10
-    lock: ObjectLocation = ObjectLocation(name="aimsync-lock")
+    lock: LockSettings = LockSettings(name="aimsync-lock")
     inventory: ObjectLocation = ObjectLocation(name="aimsync-inventory")
     prune: PruneSettings = PruneSettings()
+    # Create the namespaces of the repository this instance owns (labelled as aimsync's;
+    # never deleted by prune), as Argo CD's CreateNamespace=true does.
+    create_namespaces: bool = False
     autoscaling: AutoscalingSettings = AutoscalingSettings()
     # Namespaces this instance owns; empty means every namespace in the repository.
     namespaces: list[Namespace] = Field(default_factory=list)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import copy
 import itertools
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aimsync.core.applyset import PART_OF_LABEL, InventoryState
+from aimsync.core.halt import Interrupted
 from aimsync.core.live import LiveObject, LiveObjects, ObjectState, WaitResult
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.results import Cause, DryRun, Failure, Outcome, Result
@@ -52,6 +54,7 @@ class FakeCluster:
     wait_states: dict[str, ObjectState] = field(default_factory=dict)  # kind -> what wait finds
     lose_lock_after: int | None = None  # the lock is lost after this many writes
     size_outputs: dict[ObjectKey, SizeReading] = field(default_factory=dict)  # check-size Jobs
+    halt_after_applies: int | None = None  # a SIGTERM arrives after this many applies
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -121,6 +124,10 @@ class FakeCluster:
         )
 
     def apply(self, obj: DesiredObject, live: LiveObject | None, *, force: bool) -> Applied:
+        if self.halt_after_applies is not None:
+            if self.halt_after_applies <= 0:
+                raise Interrupted(signal.SIGTERM)
+            self.halt_after_applies -= 1
         self._wrote("apply", str(obj.key))
         refusal = self.refusals.get(obj.key) or self.apply_refusals.get(obj.key)
         if refusal is not None:
@@ -159,6 +166,8 @@ class FakeCluster:
         return self.size_outputs.get(job, SizeReading(job, SizeCheckState.RUNNING))
 
     def check_lock(self) -> None:
+        if self.halt_after_applies is not None and self.halt_after_applies <= 0:
+            raise Interrupted(signal.SIGTERM)
         if self.lose_lock_after is not None and self.lose_lock_after <= 0:
             raise LockLost("the run lost its lock while working; it stops before writing more")
 

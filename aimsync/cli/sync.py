@@ -10,10 +10,12 @@ import click
 
 from aimsync.cli.context import cluster_options, facts_option, log, state
 from aimsync.cli.online import DIFF_OUTPUTS, RunEvents, print_plan
+from aimsync.cli.signals import stop_on_signals
+from aimsync.core.errors import AimsyncError
 from aimsync.core.exit_codes import ExitCode
 from aimsync.core.results import PublishResult, PublishStep
 from aimsync.pipeline import SyncRequest, SyncRun, connect_with, sync_repository
-from aimsync.report.sync import format_sync, sync_json
+from aimsync.report.sync import failed_run_json, format_sync, sync_json
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -58,6 +60,15 @@ def _status_line(published: PublishResult) -> str:
               help="Wait for downloads and InferenceServices (default 10m), with progress.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Requests in flight within one apply stage.")
+@click.option("--timeout", "timeout", default="30m", show_default=True, metavar="DURATION",
+              help="Deadline of the whole run (clone, waits included): then it stops before "
+              "the next request, releases the lock and exits 3.")
+@click.option("--lock-wait", default="0s", show_default=True, metavar="DURATION",
+              help="Wait this long for a lock another run holds (until it is released or "
+              "expires) before exiting 4.")
+@click.option("--create-namespaces/--no-create-namespaces", default=None,
+              help="Create the repository's namespaces this instance owns when missing "
+              "(default: createNamespaces in aimsync.yaml, else no). Never deleted.")
 @facts_option("Match profiles against these nodes instead of the cluster's.")
 @click.option("-o", "--output", type=click.Choice(DIFF_OUTPUTS),
               default="table", show_default=True,
@@ -84,6 +95,9 @@ def sync_command(
     force_conflicts: bool,
     wait: str | None,
     concurrency: int,
+    timeout: str,
+    lock_wait: str,
+    create_namespaces: bool | None,
     cluster_facts: Path | None,
     output: str,
     write_status: bool,
@@ -95,7 +109,7 @@ def sync_command(
     """Server-side-apply the objects the repository at PATH derives, in order, with gating.
 
     Exit 0 success, 2 invalid input, 3 cluster failure (what failed is listed), 4 another run
-    holds the lock. With --dry-run: 0 no change, 1 changes.
+    holds the lock, 143/130 stopped by SIGTERM/SIGINT. With --dry-run: 0 no change, 1 changes.
     """
     if push and not commit_status:
         raise click.UsageError("--push pushes the status commit: add --commit-status")
@@ -114,6 +128,9 @@ def sync_command(
         push=push,
         branch=branch,
         repo_url=repo_url,
+        timeout_seconds=parse_duration(timeout) or None,
+        lock_wait_seconds=parse_duration(lock_wait),
+        create_namespaces=create_namespaces,
     )
     verbose = state().verbose
 
@@ -123,7 +140,13 @@ def sync_command(
 
     table = output != "json" and not dry_run
     events = RunEvents(log(), print_table if table else None)
-    run = sync_repository(request, connect_with(kubeconfig, context), events)
+    try:
+        with stop_on_signals():
+            run = sync_repository(request, connect_with(kubeconfig, context), events)
+    except AimsyncError as exc:
+        if output == "json" and not dry_run:  # a report also when the run ends early
+            click.echo(json.dumps(failed_run_json(exc), indent=2))
+        raise
     if dry_run:
         return print_plan(run, output)
     if output == "json":

@@ -90,11 +90,16 @@ class GitContext:
     def run(self, *args: str) -> str:
         try:
             with self.repo.git.custom_environment(**self.env):
-                return str(self.repo.git.execute(["git", *args]))
+                return str(self.repo.git.execute(
+                    ["git", *args], kill_after_timeout=GIT_TIMEOUT_SECONDS
+                ))
         except git.GitCommandError as exc:
             detail = (exc.stderr or exc.stdout or str(exc)).strip()
             command = next(a for a in args if not a.startswith("-") and "=" not in a)
             raise GitError(self.safe(f"git {command} failed: {detail}")) from None
+
+
+GIT_TIMEOUT_SECONDS = 300.0  # any one git command (a fetch or push over a slow network)
 
 
 def spec_revision(context: GitContext | None) -> str:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aimsync.commit.git_ops import GitError
+from aimsync.commit.git_ops import GIT_TIMEOUT_SECONDS, GitError
 from aimsync.commit.refs import checked_branch, checked_remote
 from aimsync.core.secrets import mask_userinfo
 
@@ -47,8 +47,10 @@ def git_environment(environ: Mapping[str, str], helper_dir: Path) -> tuple[dict[
     str, ...
 ]]:
     # No prompts; only the transports aimsync supports, also for anything git fetches later.
+    # A transfer slower than 1 KB/s for a minute is a stalled one: git gives up.
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": "https:http:ssh:file",
-           "GIT_PROTOCOL_FROM_USER": "0"}
+           "GIT_PROTOCOL_FROM_USER": "0", "GIT_HTTP_LOW_SPEED_LIMIT": "1000",
+           "GIT_HTTP_LOW_SPEED_TIME": "60"}
     secrets: tuple[str, ...] = ()
     token = environ.get(TOKEN_VARIABLE, "")
     if token:
@@ -62,7 +64,8 @@ def git_environment(environ: Mapping[str, str], helper_dir: Path) -> tuple[dict[
         secrets = (token,)
     key = environ.get(SSH_KEY_VARIABLE, "")
     if key:
-        command = ["ssh", "-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+        command = ["ssh", "-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                   "-o", "ConnectTimeout=30", "-o", "ServerAliveInterval=15"]
         known_hosts = environ.get(KNOWN_HOSTS_VARIABLE, "")
         if known_hosts:
             command += ["-o", f"UserKnownHostsFile={known_hosts}",
@@ -88,9 +91,16 @@ def cloned(url: str, branch: str, environ: Mapping[str, str] | None = None) -> I
         # can be found behind aimsync's own status commits) without old file contents.
         command = ["git", "clone", "--quiet", "--filter=blob:none", "--single-branch",
                    "--branch", branch, "--", remote.url, str(target)]
-        result = subprocess.run(
-            command, env={**os.environ, **env}, capture_output=True, text=True, check=False
-        )
+        try:
+            result = subprocess.run(
+                command, env={**os.environ, **env}, capture_output=True, text=True,
+                check=False, timeout=GIT_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired:
+            raise GitError(
+                f"cannot clone {remote.shown} (branch {branch}): no result after "
+                f"{GIT_TIMEOUT_SECONDS:g}s"
+            ) from None
         if result.returncode != 0:
             message = f"cannot clone {remote.shown} (branch {branch}): {result.stderr.strip()}"
             for secret in secrets:  # a token may also sit in the URL's path

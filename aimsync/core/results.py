@@ -27,12 +27,13 @@ class Result(StrEnum):
     RECREATED = "recreated"  # deleted and created again: an immutable field changed
     DELETED = "deleted"
     DEFERRED = "deferred"  # left for a later run on purpose (a running download Job)
+    HALTED = "halted"  # not written: the run stopped first (a signal, deadline, lost Lease)
     FAILED = "failed"
 
     @property
     def wrote(self) -> bool:
         """Whether the cluster was written for this object."""
-        return self not in (Result.DEFERRED, Result.FAILED)
+        return self not in (Result.DEFERRED, Result.HALTED, Result.FAILED)
 
 
 class Cause(StrEnum):

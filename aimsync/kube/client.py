@@ -20,7 +20,9 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from aimsync.core.halt import Halted, WriteInDoubt
 from aimsync.kube.errors import ApiError, ConnectionFailed, Invalid, KubeError, api_error
+from aimsync.kube.guard import RequestGuard
 from aimsync.load.files import UnreadableFile, read_regular_file
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -84,6 +86,7 @@ class KubeClient:
         self.api = api_client
         self.retry = retry or RetryPolicy()
         self.stats = RequestStats()
+        self.guard = RequestGuard()
         self._sleep = sleep
 
     @staticmethod
@@ -134,9 +137,12 @@ class KubeClient:
         body: object = None,
         content_type: str = "application/json",
         timeout: float = 30.0,
+        exempt: bool = False,
     ) -> dict[str, Any]:
+        """`exempt`: the run's own Lease requests, sent also while the run stops."""
         return self.request_with_status(
-            method, path, query=query, body=body, content_type=content_type, timeout=timeout
+            method, path, query=query, body=body, content_type=content_type, timeout=timeout,
+            exempt=exempt,
         )[1]
 
     def request_with_status(
@@ -148,9 +154,12 @@ class KubeClient:
         body: object = None,
         content_type: str = "application/json",
         timeout: float = 30.0,
+        exempt: bool = False,
     ) -> tuple[int, dict[str, Any]]:
         """Like `request`, with the HTTP status (201 tells an apply that created)."""
-        status, raw = self._exchange(method, path, list(query), body, content_type, timeout)
+        status, raw = self._exchange(
+            method, path, list(query), body, content_type, timeout, exempt=exempt
+        )
         decoded = _decode(raw)
         return status, decoded if isinstance(decoded, dict) else {}
 
@@ -173,24 +182,41 @@ class KubeClient:
         content_type: str,
         timeout: float,
         accept: str = "application/json",
+        exempt: bool = False,
     ) -> tuple[int, bytes]:
-        """One request with retries; an answer other than 2xx raises its typed error."""
+        """One request with retries; an answer other than 2xx raises its typed error. The
+        guard decides before each attempt whether it may be sent, and for how long."""
         dry_run = ("dryRun", "All") in query_params
+        write = method in WRITE_METHODS and not dry_run
         delay = self.retry.first_delay
+        unanswered = 0
+        in_doubt = False  # a write attempt was sent and no answer came back
         for attempt in range(1, self.retry.attempts + 1):
+            try:
+                connect, read = self.guard.before(write, exempt)
+            except Halted as exc:
+                if in_doubt:
+                    raise WriteInDoubt(exc) from None
+                raise
             self.stats.record(method, dry_run)
             try:
                 status, raw, retry_after = self._send(
-                    method, path, query_params, body, content_type, timeout, accept
+                    method, path, query_params, body, content_type,
+                    (connect, min(read, timeout)), accept,
                 )
             except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
-                if attempt == self.retry.attempts:
-                    raise ConnectionFailed(
-                        f"{method} {path}: cannot reach the API server: {_short(exc)}"
-                    ) from None
+                # A server that takes a request and never answers is not asked twice more.
+                unanswered += isinstance(exc, urllib3.exceptions.ReadTimeoutError)
+                in_doubt = write
+                if attempt == self.retry.attempts or unanswered >= 2:
+                    message = f"{method} {path}: cannot reach the API server: {_short(exc)}"
+                    if not exempt:
+                        self.guard.unreachable(message)
+                    raise ConnectionFailed(message) from None
                 self._pause(delay, None)
                 delay = min(delay * 2, self.retry.max_delay)
                 continue
+            self.guard.answered()
             if 200 <= status < 300:
                 return status, raw
             error = api_error(method, path, status, _decode(raw))
@@ -210,6 +236,8 @@ class KubeClient:
         wait = delay
         if retry_after and retry_after.strip().isdigit():
             wait = min(float(retry_after), self.retry.max_retry_after)
+        if self.guard.deadline is not None:  # the next attempt meets the deadline instead
+            wait = min(wait, max(0.0, self.guard.deadline - self.guard.clock()))
         self._sleep(wait)
 
     def _send(
@@ -219,7 +247,7 @@ class KubeClient:
         query: list[tuple[str, str]],
         body: object,
         content_type: str,
-        timeout: float,
+        timeout: tuple[float, float],
         accept: str,
     ) -> tuple[int, bytes, str | None]:
         headers = {"Accept": accept}

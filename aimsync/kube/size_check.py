@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from aimsync.core.halt import Halted
 from aimsync.core.live import ObjectState, job_state, uid_of
 from aimsync.core.objects import ObjectKey
 from aimsync.core.sizing import (
@@ -48,6 +49,8 @@ def read_size_check(kube: KubeClient, job_key: ObjectKey) -> SizeReading:
         path = RESOURCES["Pod"].object_path(pod, job_key.namespace) + "/log"
         query = [("container", CHECK_SIZE_CONTAINER), ("tailLines", "1")]
         tail = kube.read_text(path, query=query)
+    except Halted:  # the whole run stops, not this object
+        raise
     except KubeError as exc:
         return SizeReading.failed(job_key, f"cannot read the check-size output: {exc}")
     try:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from aimsync.core.results import PublishResult
+from aimsync.core.errors import AimsyncError
+from aimsync.core.halt import Halted
+from aimsync.core.results import PublishResult, Result
+from aimsync.findings import Findings
 from aimsync.plan.changes import Action
 from aimsync.report.diff import wait_to
 from aimsync.report.table import columns
@@ -37,13 +40,15 @@ def sync_json(
 ) -> dict[str, object]:
     """The run as data (for a CronJob's log collector or a CI step)."""
     return {
-        "result": "Succeeded" if report.ok else "Failed",
+        "result": "Stopped" if report.halted else "Succeeded" if report.ok else "Failed",
+        "stopped": report.halted.headline if report.halted else None,
         "changes": [
             {
                 "apiVersion": c.key.api_version, "kind": c.key.kind,
                 "namespace": c.key.namespace, "name": c.key.name, "op": c.action.value,
                 "result": result.value if (result := report.result_of(c.key)) else None,
                 "reason": c.reason,
+                "message": outcome.message if (outcome := report.outcome_of(c.key)) else "",
             }
             for c in report.changes.changes
         ],
@@ -65,6 +70,24 @@ def sync_json(
         "requests": dict(stats),
         "objectsWritten": report.object_writes,
         "status": status_json(published),
+    }
+
+
+def failed_run_json(error: AimsyncError) -> dict[str, object]:
+    """`sync -o json` for a run that ended before it had a report: why, and the exit code
+    (an invalid repository lists its errors; nothing was written then)."""
+    findings = getattr(error, "findings", None)
+    return {
+        "result": "Stopped" if isinstance(error, Halted) else "Failed",
+        "exitCode": int(error.exit_code),
+        "error": error.headline,
+        "findings": [
+            {"file": f.location.path, "line": f.location.line, "field": f.field,
+             "severity": f.severity.value, "rule": f.rule, "message": f.message}
+            for f in findings.sorted()
+        ] if isinstance(findings, Findings) else [],
+        "changes": [],
+        "failures": [],
     }
 
 
@@ -109,6 +132,10 @@ def format_sync(
             f"{resolution.message}"
         )
     lines += [f"Deferred: {o.key}: {o.message}" for o in report.deferred]
+    if report.halted is not None:
+        left = sum(1 for o in report.outcomes if o.result is Result.HALTED)
+        lines.append(f"Stopped: {report.halted.headline}" + (
+            f" ({left} object(s) not written yet)" if left else ""))
     failures = report.failures
     if failures:
         lines.append(f"Failed ({len(failures)}):")

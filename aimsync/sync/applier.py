@@ -1,6 +1,8 @@
 """Apply a change set in stages (ConfigMaps, PVCs -> Jobs -> InferenceServices -> HTTPRoutes
 -> ScaledObjects), in parallel within a stage, and prune in reverse. Per-object failures do
-not stop unrelated objects; each object's outcome is returned, typed."""
+not stop unrelated objects; each object's outcome is returned, typed. When the run must stop
+(a signal, its deadline, its lost Lease), the objects not written yet are deferred to the
+next run, and the caller's next check of the run says why."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
+from aimsync.core.halt import Halted, WriteInDoubt
 from aimsync.core.live import LiveObjects
 from aimsync.core.objects import KIND_STAGE, DesiredObject, ObjectKey
 from aimsync.core.results import Outcome, Result
@@ -23,10 +26,24 @@ def _in_stages(
 ) -> tuple[Outcome, ...]:
     """Stage after stage; within a stage in parallel, results in the changes' order."""
     ordered = sorted(changes, key=lambda c: KIND_STAGE[c.key.kind], reverse=reverse)
+    halted: list[Halted] = []
+
+    def guarded(change: ObjectChange) -> Outcome:
+        if not halted:
+            try:
+                return work(change)
+            except WriteInDoubt as exc:
+                halted.append(exc)
+                return Outcome(change.key, Result.HALTED, "sent, but no answer came before "
+                               "the run stopped: it may be written (the next run finds out)")
+            except Halted as exc:
+                halted.append(exc)
+        return Outcome(change.key, Result.HALTED, "not written: the run stopped first")
+
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         for _, stage in groupby(ordered, key=lambda c: KIND_STAGE[c.key.kind]):
-            outcomes.extend(pool.map(work, list(stage)))
+            outcomes.extend(pool.map(guarded, list(stage)))
     return tuple(outcomes)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aimsync.core.applyset import InventoryState, member_selector
+from aimsync.core.halt import Halted
 from aimsync.core.live import LiveObject, LiveObjects, WaitResult, uid_of
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.results import DryRun, Outcome
@@ -18,7 +19,7 @@ from aimsync.core.sizing import SizeReading
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import KubeError
 from aimsync.kube.inventory import Inventory
-from aimsync.kube.lock import LockLost, RunLock
+from aimsync.kube.lock import RunLock
 from aimsync.kube.members import read_members
 from aimsync.kube.size_check import read_size_check
 from aimsync.kube.ssa.apply import Applied, ApplyPolicy, apply
@@ -62,7 +63,8 @@ class Cluster(Protocol):
         ...
 
     def check_lock(self) -> None:
-        """Before each writing phase: raises LockLost when the run's lease was taken over."""
+        """Before each writing phase: raises Halted when the run must stop (a signal, its
+        deadline) and LockLost when it cannot prove it still holds its Lease."""
         ...
 
 
@@ -99,6 +101,8 @@ class KubeCluster:
     def delete(self, key: ObjectKey, live: LiveObject | None) -> None:
         try:
             delete_object(self.kube, key, uid=uid_of(live))
+        except Halted:  # the whole run stops, not this object
+            raise
         except KubeError as exc:
             raise ApplyFailed(failure_of(key, exc, exists=True)) from None
 
@@ -111,5 +115,6 @@ class KubeCluster:
         return read_size_check(self.kube, job)
 
     def check_lock(self) -> None:
-        if self.lock is not None and self.lock.lost:
-            raise LockLost("the run lost its lock while working; it stops before writing more")
+        self.kube.guard.check()
+        if self.lock is not None:
+            self.lock.verify()

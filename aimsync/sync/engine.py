@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aimsync.core.applyset import InventoryState
+from aimsync.core.halt import Halted
 from aimsync.core.live import LiveObjects, ObjectState, WaitResult, job_state
 from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 from aimsync.core.results import Outcome
@@ -226,33 +227,60 @@ class Run:
 
         wanted = InventoryState.of(desired.keys, settings.inventory.namespace)
         widened = recorded | wanted
-        if widened != recorded:
+        done = Done(measured=measured, waiting=first.waiting)
+        try:
+            if widened != recorded:
+                self.cluster.check_lock()
+                self.cluster.write_inventory(widened)
+            done.waves.append(self.apply(first, live))
+            if self.options.wait_seconds is not None:
+                deadline = time.monotonic() + self.options.wait_seconds
+                later = self.follow_up(measured, first, cache, live, deadline)
+                done.measured, done.waiting = later.measured, later.waiting
+                done.waves += later.waves
+                done.waits += later.waits
+                services = [o.key for o in later.applied if o.key.kind == "InferenceService"]
+                if services:
+                    done.waits.append(
+                        self.wait(services, "InferenceService", "InferenceServices", deadline)
+                    )
+            if self.options.prune:
+                done.pruned = self.prune(prunes, live, widened, wanted)
+            # The next write phase's check: a stop met inside the last one shows here.
             self.cluster.check_lock()
-            self.cluster.write_inventory(widened)
-        waves = [self.apply(first, live)]
-        waits: list[WaitReport] = []
-        waiting = first.waiting
-        if self.options.wait_seconds is not None:
-            deadline = time.monotonic() + self.options.wait_seconds
-            later = self.follow_up(measured, first, cache, live, deadline)
-            measured, waiting = later.measured, later.waiting
-            waves += later.waves
-            waits += later.waits
-            services = [o.key for o in later.applied if o.key.kind == "InferenceService"]
-            if services:
-                waits.append(
-                    self.wait(services, "InferenceService", "InferenceServices", deadline)
-                )
-        pruned = self.prune(prunes, live, widened, wanted) if self.options.prune else ()
-        changes = ChangeSet(tuple(c for wave in waves for c in wave.changes.changes)) + prunes
-        return SyncReport(
-            changes=changes,
-            outcomes=tuple(o for wave in waves for o in wave.outcomes) + pruned,
-            waits=tuple(waits),
-            waiting=waiting,
+        except Halted as exc:  # what was done is reported; the next run goes on from there
+            return done.report(prunes, halted=exc)
+        return done.report(
+            prunes,
             live_after=self.cluster.read_members(namespaces) if self.options.observe else None,
-            desired=measured.desired,
-            size_readings=measured.readings,
+        )
+
+
+@dataclass
+class Done:
+    """What a writing run has done so far: the report is built from it at the end, also
+    when the run stops early."""
+
+    measured: Measured
+    waiting: tuple[WaitingService, ...]
+    waves: list[Wave] = field(default_factory=list)
+    waits: list[WaitReport] = field(default_factory=list)
+    pruned: tuple[Outcome, ...] = ()
+
+    def report(
+        self, prunes: ChangeSet, *, live_after: LiveObjects | None = None,
+        halted: Halted | None = None,
+    ) -> SyncReport:
+        changes = ChangeSet(tuple(c for wave in self.waves for c in wave.changes.changes))
+        return SyncReport(
+            changes=changes + prunes,
+            outcomes=tuple(o for wave in self.waves for o in wave.outcomes) + self.pruned,
+            waits=tuple(self.waits),
+            waiting=self.waiting,
+            live_after=live_after,
+            desired=self.measured.desired,
+            size_readings=self.measured.readings,
+            halted=halted,
         )
 
 

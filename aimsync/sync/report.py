@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aimsync.core.halt import Halted
 from aimsync.core.live import LiveObjects, ObjectState, WaitResult
 from aimsync.core.objects import ObjectKey
 from aimsync.core.results import Cause, Failure, Outcome, Result
@@ -58,13 +59,18 @@ class SyncReport:
     live_after: LiveObjects | None = None  # read again at the end, for status reports
     desired: DesiredSet | None = None  # as applied: rendered with the sizes measured
     size_readings: tuple[SizeReading, ...] = ()  # check-size Jobs read in this run
-    _results: dict[ObjectKey, Result] = field(init=False, repr=False, compare=False)
+    halted: Halted | None = None  # why the run stopped before it was done
+    _outcomes: dict[ObjectKey, Outcome] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_results", {o.key: o.result for o in self.outcomes})
+        object.__setattr__(self, "_outcomes", {o.key: o for o in self.outcomes})
+
+    def outcome_of(self, key: ObjectKey) -> Outcome | None:
+        return self._outcomes.get(key)
 
     def result_of(self, key: ObjectKey) -> Result | None:
-        return self._results.get(key)
+        outcome = self._outcomes.get(key)
+        return outcome.result if outcome is not None else None
 
     @property
     def failures(self) -> list[Failure]:
@@ -90,7 +96,7 @@ class SyncReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and self.halted is None
 
     def counts(self) -> RunCounts:
         results = [o.result for o in self.outcomes]

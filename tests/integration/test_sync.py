@@ -7,6 +7,7 @@ would. Each test gets its own namespace, lock and inventory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import textwrap
@@ -515,3 +516,25 @@ def test_a_running_download_job_whose_spec_changed_is_left_to_finish(
     assert result["deferred"] and "recreated by a run after it finishes" in result["deferred"][0]
     (still,) = items(api_client, namespace, "jobs", "batch/v1")
     assert still["metadata"]["uid"] == job["metadata"]["uid"]
+
+
+def test_create_namespaces_creates_the_missing_namespaces_of_the_repository(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    missing = f"{namespace}-new"[:40]
+    root = repo(tmp_path, namespace)
+    write_repo(root, {f"namespaces/{missing}/services/other.yaml": service(
+        f"profile: {{name: qwen-{namespace}}}", name="other")})
+    (root / "aimsync.yaml").write_text(settings(namespace).replace(
+        f"namespaces: [{namespace}]", f"namespaces: [{namespace}, {missing}]"))
+    try:
+        refused = sync(control_plane, root)
+        assert refused.exit_code == 3 and "not found" in refused.output
+        result = sync(control_plane, root, "--create-namespaces")
+        assert result.exit_code == 0, result.output
+        created = kube_request(api_client, "GET", f"/api/v1/namespaces/{missing}")
+        assert created["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "aimsync"
+        assert len(names(api_client, missing, "jobs", "batch/v1")) == 1
+    finally:
+        with contextlib.suppress(KubeApiError):
+            kube_request(api_client, "DELETE", f"/api/v1/namespaces/{missing}")

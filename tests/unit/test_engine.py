@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from aimsync.core.applyset import InventoryState
 from aimsync.core.facts import ClusterFacts
+from aimsync.core.halt import Interrupted
 from aimsync.core.live import ObjectState
 from aimsync.core.objects import ObjectKey
 from aimsync.core.results import Cause, Result
@@ -192,9 +191,18 @@ def test_a_member_left_behind_by_a_guard_keeps_the_inventory_wide() -> None:
 def test_a_run_that_lost_its_lock_stops_before_writing_more() -> None:
     cluster = FakeCluster(lose_lock_after=1)  # the inventory write, then the lease is gone
     specs, desired = repository()
-    with pytest.raises(LockLost):
-        run(cluster, specs, desired)
+    report = run(cluster, specs, desired)
+    assert isinstance(report.halted, LockLost) and not report.ok
     assert [method for method, _ in cluster.writes()] == ["write_inventory"]
+
+
+def test_a_run_stopped_inside_a_wave_reports_what_it_wrote_and_what_it_did_not() -> None:
+    cluster = FakeCluster(halt_after_applies=1)  # a SIGTERM while the first wave applies
+    specs, desired = repository()
+    report = run(cluster, specs, desired)
+    assert isinstance(report.halted, Interrupted)
+    assert sorted(o.result for o in report.outcomes) == [Result.CREATED, Result.HALTED]
+    assert report.object_writes == 1
 
 
 def test_the_counts_are_derived_from_the_outcomes() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 import pytest
 import urllib3
 
+from aimsync.core.halt import DeadlineExceeded, Interrupted, StopRequest
 from aimsync.kube.client import KubeClient, RetryPolicy
 from aimsync.kube.errors import ConnectionFailed, Invalid, NotFound, ServerError
+from aimsync.kube.guard import ApiUnreachable, RequestGuard
 
 
 class FakeTransport(KubeClient):
@@ -83,3 +86,92 @@ def test_writes_and_dry_runs_are_counted_apart() -> None:
     assert kube.stats.as_dict() == {
         "reads": 0, "writes": 1, "dryRuns": 1, "retries": 0, "total": 2
     }
+
+
+# -- the run's guard (aimsync.kube.guard): what a request checks before it is sent ----------
+
+
+class Recording(FakeTransport):
+    """Also records the (connect, read) timeouts each attempt was given."""
+
+    def __init__(self, answers: list[Any]) -> None:
+        super().__init__(answers)
+        self.timeouts: list[tuple[float, float]] = []
+
+    def _send(self, *args: Any) -> tuple[int, bytes, str | None]:
+        self.timeouts.append(args[5])
+        return super()._send(*args)
+
+
+def test_a_server_that_never_answers_is_asked_twice_not_five_times() -> None:
+    kube = Recording([urllib3.exceptions.ReadTimeoutError(None, "/x", "read timed out")] * 4)
+    with pytest.raises(ConnectionFailed):
+        kube.request("GET", "/x")
+    assert len(kube.timeouts) == 2
+
+
+def test_every_request_has_connect_and_read_timeouts() -> None:
+    kube = Recording([(200, b"{}", None)])
+    kube.request("GET", "/x")
+    assert kube.timeouts == [(5.0, 30.0)]
+
+
+def test_no_request_is_sent_after_a_stop_was_asked() -> None:
+    kube = Recording([(200, b"{}", None)])
+    stop = StopRequest()
+    kube.guard = RequestGuard(stop=stop)
+    stop.request(signal.SIGTERM)
+    with pytest.raises(Interrupted) as stopped:
+        kube.request("PATCH", "/x", body={})
+    assert stopped.value.exit_code == 143 and kube.timeouts == []
+
+
+def test_the_runs_own_lease_requests_are_sent_while_it_stops() -> None:
+    kube = Recording([(200, b"{}", None)])
+    stop = StopRequest()
+    kube.guard = RequestGuard(stop=stop)
+    stop.request(signal.SIGTERM)
+    kube.request("DELETE", "/lease", exempt=True)
+    assert kube.timeouts == [(5.0, 3.0)]
+
+
+def test_requests_end_by_the_runs_deadline_and_none_is_sent_after_it() -> None:
+    now = [100.0]
+    kube = Recording([(200, b"{}", None)])
+    kube.guard = RequestGuard(deadline=112.0, timeout_seconds=60, clock=lambda: now[0])
+    kube.request("GET", "/x")
+    assert kube.timeouts == [(5.0, 12.0)]  # the read may not outlast the deadline
+    now[0] = 112.5
+    with pytest.raises(DeadlineExceeded, match="--timeout 60s"):
+        kube.request("GET", "/x")
+
+
+def test_a_write_takes_at_most_the_time_the_lease_is_still_valid_for() -> None:
+    kube = Recording([(200, b"{}", None), (200, b"{}", None)])
+    kube.guard = RequestGuard(fence=lambda: 7.0)
+    kube.request("PATCH", "/x", body={})
+    kube.request("PATCH", "/x", query=[("dryRun", "All")], body={})  # a dry run writes nothing
+    assert kube.timeouts == [(5.0, 7.0), (5.0, 30.0)]
+
+
+def test_after_three_unreachable_requests_the_circuit_opens() -> None:
+    lost = urllib3.exceptions.ProtocolError("connection refused")
+    kube = Recording([lost] * 12)
+    for _ in range(3):
+        with pytest.raises(ConnectionFailed):
+            kube.request("GET", "/x")
+    sent = len(kube.timeouts)
+    with pytest.raises(ApiUnreachable, match="did not answer 3 requests in a row"):
+        kube.request("GET", "/x")
+    assert len(kube.timeouts) == sent  # nothing sent: one finding, not one per object
+
+
+def test_an_answer_closes_the_circuit_count() -> None:
+    lost = urllib3.exceptions.ProtocolError("connection refused")
+    kube = Recording([lost] * 8 + [(200, b"{}", None)] + [lost] * 4)
+    for _ in range(2):
+        with pytest.raises(ConnectionFailed):
+            kube.request("GET", "/x")
+    kube.request("GET", "/x")
+    with pytest.raises(ConnectionFailed):  # counted from zero again: not open yet
+        kube.request("GET", "/x")

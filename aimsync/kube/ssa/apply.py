@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aimsync.core.halt import Halted
 from aimsync.core.objects import DesiredObject, ObjectKey
 from aimsync.core.results import Cause, Failure
 from aimsync.kube.client import KubeClient
@@ -89,6 +90,8 @@ def apply(
             )
             return Applied(applied.obj, applied.created, tuple(o.manager for o in owners))
     except ApplyFailed:
+        raise
+    except Halted:  # the whole run stops, not this object
         raise
     except KubeError as exc:
         raise ApplyFailed(failure_of(obj.key, exc, exists=live is not None)) from None

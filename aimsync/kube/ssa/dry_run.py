@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aimsync.core.halt import Halted
 from aimsync.core.objects import DesiredObject
 from aimsync.core.results import DryRun
 from aimsync.kube.client import KubeClient
@@ -23,6 +24,8 @@ def dry_run(
         # It exists without aimsync's inventory label: read it, so the plan can adopt it.
         try:
             live = get_object(kube, obj.key)
+        except Halted:  # the whole run stops, not this object
+            raise
         except KubeError as exc:
             raise ApplyFailed(failure_of(obj.key, exc, exists=True)) from None
     return DryRun(applied.obj, live, applied.reclaimed)

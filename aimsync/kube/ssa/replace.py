@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aimsync.core.halt import Halted
 from aimsync.core.live import ObjectState, job_state, uid_of
 from aimsync.core.objects import DesiredObject
 from aimsync.core.results import Cause, Failure, Outcome, Result
@@ -42,6 +43,8 @@ def recreate_job(
             ))
         apply(kube, obj, None, policy)
     except ApplyFailed:
+        raise
+    except Halted:  # the whole run stops, not this object
         raise
     except KubeError as exc:
         raise ApplyFailed(failure_of(obj.key, exc, exists=True)) from None
