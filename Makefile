@@ -3,7 +3,8 @@ PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
 .PHONY: install install-test test test-unit test-integration lint golden testcluster \
-	testcluster-build testcluster-down benchmark-validate benchmark-render benchmark-sync
+	testcluster-build testcluster-down benchmark-validate benchmark-render benchmark-sync \
+	reliability-table
 
 install:
 	$(PIP) install --quiet .
@@ -29,6 +30,13 @@ lint: install-test
 	$(PYTHON) -m ruff check aimsync tests
 	$(PYTHON) -m mypy
 	lint-imports
+
+# The README's "Reliability" table, from one run of the fault-injection suite.
+reliability-table: install-test
+	rm -f build/reliability.json && mkdir -p build
+	AIMSYNC_FAULT_FIGURES=build/reliability.json $(PYTHON) -m pytest \
+		tests/integration/test_reliability.py -q
+	$(PYTHON) -m tests.faults build/reliability.json
 
 # Regenerate the golden CLI outputs under tests/golden/ after an intended change.
 golden: install-test

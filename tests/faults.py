@@ -5,6 +5,7 @@ killed, stopped and signalled like a CronJob's pod)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import select
@@ -206,3 +207,53 @@ def frozen(pid: int) -> Any:
             os.kill(pid, signal.SIGCONT)
 
     return _Frozen()
+
+
+# -- figures for the README ------------------------------------------------------------------
+
+FIGURES_ENV = "AIMSYNC_FAULT_FIGURES"  # a JSON file the suite writes its figures to
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One fault scenario as it ran: what was done to aimsync, how the run ended, how long
+    it took, and what the next run found."""
+
+    fault: str
+    outcome: str
+    exit_code: int
+    seconds: float
+
+
+@dataclass
+class Figures:
+    items: list[Figure] = field(default_factory=list)
+
+    def record(self, fault: str, outcome: str, exit_code: int, seconds: float) -> None:
+        self.items.append(Figure(fault, outcome, exit_code, round(seconds, 1)))
+
+    def write(self) -> None:
+        """To the file AIMSYNC_FAULT_FIGURES names, merged with what is there (the suite
+        may run in several sessions); nothing when it is not set."""
+        target = os.environ.get(FIGURES_ENV)
+        if not target:
+            return
+        path = Path(target)
+        kept = json.loads(path.read_text()) if path.is_file() else []
+        faults = {f.fault for f in self.items}
+        rows = [r for r in kept if r["fault"] not in faults]
+        rows += [f.__dict__ for f in self.items]
+        path.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| fault | what aimsync does | exit | time |", "|---|---|---|---|"]
+    for row in rows:
+        lines.append(
+            f"| {row['fault']} | {row['outcome']} | {row['exit_code']} | {row['seconds']} s |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m tests.faults FIGURES.json: the README's table
+    print(markdown_table(json.loads(Path(sys.argv[1]).read_text())))

@@ -44,7 +44,32 @@ def job_state(job: Mapping[str, Any]) -> ObjectState:
     return ObjectState.PENDING
 
 
+# KServe's modelStatus.transitionStatus values that no waiting repairs: the model failed to
+# load, or the spec is invalid (a new spec is needed).
+FAILED_TRANSITIONS = frozenset({"BlockedByFailedLoad", "InvalidSpec"})
+
+
+def observed_current(obj: Mapping[str, Any]) -> bool:
+    """Whether the status describes the spec as it is now: a controller that reports
+    `status.observedGeneration` has seen `metadata.generation`. A status without it (an
+    older controller, or none yet) is taken at its word."""
+    observed = (obj.get("status") or {}).get("observedGeneration")
+    generation = (obj.get("metadata") or {}).get("generation")
+    if not isinstance(observed, int) or not isinstance(generation, int):
+        return True
+    return observed >= generation
+
+
 def inference_service_state(isvc: Mapping[str, Any]) -> ObjectState:
+    """Ready only for the current generation; failed when KServe says the model failed to
+    load or the spec is invalid; anything else is pending."""
+    if not observed_current(isvc):
+        return ObjectState.PENDING
+    model_status = (isvc.get("status") or {}).get("modelStatus") or {}
+    if isinstance(model_status, dict) and model_status.get("transitionStatus") in (
+        FAILED_TRANSITIONS
+    ):
+        return ObjectState.FAILED
     ready = condition(isvc, "Ready")
     return ObjectState.READY if ready and ready.get("status") == "True" else ObjectState.PENDING
 

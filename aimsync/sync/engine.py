@@ -26,7 +26,7 @@ from aimsync.core.applyset import InventoryState
 from aimsync.core.halt import Halted
 from aimsync.core.live import LiveObjects, ObjectState, WaitResult, job_state
 from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
-from aimsync.core.results import Outcome
+from aimsync.core.results import Outcome, Result
 from aimsync.core.sizing import MeasuredSize, SizeReading, recorded_size
 from aimsync.plan.changes import ChangeSet
 from aimsync.plan.inventory import after_prune
@@ -66,6 +66,10 @@ class Wave:
     changes: ChangeSet
     outcomes: tuple[Outcome, ...]
 
+    @property
+    def failed_keys(self) -> frozenset[ObjectKey]:
+        return frozenset(o.key for o in self.outcomes if o.result is Result.FAILED)
+
 
 @dataclass(frozen=True)
 class Measured:
@@ -85,6 +89,15 @@ class FollowUp:
     waits: tuple[WaitReport, ...]  # one per wave of cache Jobs
     waiting: tuple[WaitingService, ...]  # still held back at the end
     applied: tuple[DesiredObject, ...]  # everything applied by this run, first wave included
+
+
+def pending_names(pending: list[ObjectKey], shown: int = 3) -> str:
+    """`: ns/a, ns/b, ns/c and 4 more` -- what a wait is still waiting for."""
+    if not pending:
+        return ""
+    names = ", ".join(f"{k.namespace}/{k.name}" for k in pending[:shown])
+    more = f" and {len(pending) - shown} more" if len(pending) > shown else ""
+    return f": {names}{more}"
 
 
 def namespaces_to_read(specs: Specs, recorded: InventoryState) -> set[str]:
@@ -131,9 +144,10 @@ class Run:
         def show(result: WaitResult, left: float) -> None:
             done = len(result.with_state(ObjectState.READY))
             failed = len(result.with_state(ObjectState.FAILED))
+            pending = result.with_state(ObjectState.PENDING)
             self.progress(
                 f"waiting for {len(keys)} {plural}: {done} ready, {failed} failed, "
-                f"{len(keys) - done - failed} pending ({int(left)}s left)"
+                f"{len(pending)} pending{pending_names(pending)} ({int(left)}s left)"
             )
 
         return WaitReport(what, self.cluster.wait(keys, deadline, show))
@@ -168,17 +182,21 @@ class Run:
         return Measured(desired, sizes, measured.readings + tuple(readings))
 
     def follow_up(
-        self, measured: Measured, first: Gated, cache: CacheState, live: LiveObjects,
-        deadline: float,
+        self, measured: Measured, first: Gated, first_wave: Wave, cache: CacheState,
+        live: LiveObjects, deadline: float,
     ) -> FollowUp:
         """--wait: wait for the cache Jobs just applied, then apply what they release (the
         PVC and download Job of a model just measured; the InferenceService of a cache just
-        downloaded), and so on until nothing more is released, in the same run."""
+        downloaded), and so on until nothing more is released, in the same run. An object
+        whose write failed is not waited for: it would only run the wait out of time."""
         waves: list[Wave] = []
         waits: list[WaitReport] = []
         applied = list(first.objects)
-        last, waiting = first, first.waiting
-        while jobs := [o.key for o in last.objects if o.key.kind == "Job"]:
+        last, last_wave, waiting = first, first_wave, first.waiting
+        while jobs := [
+            o.key for o in last.objects
+            if o.key.kind == "Job" and o.key not in last_wave.failed_keys
+        ]:
             report = self.wait(jobs, "cache Job", "cache Jobs", deadline)
             waits.append(report)
             succeeded = report.result.with_state(ObjectState.READY)
@@ -188,7 +206,8 @@ class Run:
             waiting = last.waiting
             if not last.objects:
                 break
-            waves.append(self.apply(last, live))
+            last_wave = self.apply(last, live)
+            waves.append(last_wave)
             applied += last.objects
         return FollowUp(measured, tuple(waves), tuple(waits), waiting, tuple(applied))
 
@@ -235,11 +254,15 @@ class Run:
             done.waves.append(self.apply(first, live))
             if self.options.wait_seconds is not None:
                 deadline = time.monotonic() + self.options.wait_seconds
-                later = self.follow_up(measured, first, cache, live, deadline)
+                later = self.follow_up(measured, first, done.waves[0], cache, live, deadline)
                 done.measured, done.waiting = later.measured, later.waiting
                 done.waves += later.waves
                 done.waits += later.waits
-                services = [o.key for o in later.applied if o.key.kind == "InferenceService"]
+                failed = frozenset().union(*(wave.failed_keys for wave in done.waves))
+                services = [
+                    o.key for o in later.applied
+                    if o.key.kind == "InferenceService" and o.key not in failed
+                ]
                 if services:
                     done.waits.append(
                         self.wait(services, "InferenceService", "InferenceServices", deadline)

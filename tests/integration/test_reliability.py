@@ -29,6 +29,7 @@ from tests.cluster import request as kube_request
 from tests.faults import (
     FaultProxy,
     Faults,
+    Figures,
     child_of,
     frozen,
     kubeconfig_through,
@@ -125,6 +126,15 @@ def assert_converges(kubeconfig: Path, root: Path, home: Path, *extra: str) -> N
     assert code == 0, f"a converged cluster has nothing left to change:\n{output}"
 
 
+@pytest.fixture(scope="module")
+def figures() -> Iterator[Figures]:
+    """What each scenario measured; written for the README's table when
+    AIMSYNC_FAULT_FIGURES names a file (`make reliability-table`)."""
+    recorded = Figures()
+    yield recorded
+    recorded.write()
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     path = tmp_path / "home"
@@ -148,7 +158,7 @@ def deployed(
 
 def test_sigterm_during_apply_exits_143_releases_the_lease_and_the_next_run_completes(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str,
-    deployed: Path, home: Path,
+    deployed: Path, home: Path, figures: Figures,
 ) -> None:
     run = start_aimsync(*sync_args(deployed, control_plane.kubeconfig, "--concurrency", "1"),
                         home=home)
@@ -157,17 +167,23 @@ def test_sigterm_during_apply_exits_143_releases_the_lease_and_the_next_run_comp
     signalled = time.monotonic()
     code, _, out, err = run.wait(30)
     assert code == 143, err
-    assert time.monotonic() - signalled < 10
+    stopped_in = time.monotonic() - signalled
+    assert stopped_in < 10
     assert "Stopped: stopped by SIGTERM" in out and "not written yet" in out
     assert not lease_exists(api_client, namespace)
     assert len(isvcs(api_client, namespace)) < SERVICES  # it did stop half-way
     assert_converges(control_plane.kubeconfig, deployed, home)
     assert len(isvcs(api_client, namespace)) == SERVICES
+    figures.record(
+        "SIGTERM in the apply stage",
+        "stops before its next write, reports written / not written, releases the Lease; "
+        "the next run completes", code, stopped_in,
+    )
 
 
 def test_sigterm_stops_aimsync_running_as_pid_1(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str,
-    deployed: Path, home: Path,
+    deployed: Path, home: Path, figures: Figures,
 ) -> None:
     probe = start_aimsync("--version", home=home, pid_namespace=True)
     if probe.wait(30)[0] != 0:
@@ -181,16 +197,21 @@ def test_sigterm_stops_aimsync_running_as_pid_1(
 
     os.kill(pid_1, signal.SIGTERM)  # to PID 1 of the namespace, as a container runtime does
     code, _, _, err = run.wait(30)
-    assert time.monotonic() - signalled < 10
+    stopped_in = time.monotonic() - signalled
+    assert stopped_in < 10
     assert code == 143, err
     assert not lease_exists(api_client, namespace)
     assert_converges(control_plane.kubeconfig, deployed, home)
+    figures.record(
+        "SIGTERM to aimsync as PID 1 (PID namespace)",
+        "the same: its own handler, no init needed", code, stopped_in,
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_run_killed_at_a_random_point_is_completed_by_a_run_that_waits_for_the_lock(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str,
-    deployed: Path, home: Path, seed: int,
+    deployed: Path, home: Path, seed: int, figures: Figures,
 ) -> None:
     run = start_aimsync(*sync_args(deployed, control_plane.kubeconfig, "--concurrency", "2"),
                         home=home)
@@ -205,18 +226,27 @@ def test_a_run_killed_at_a_random_point_is_completed_by_a_run_that_waits_for_the
     code, output = live_diff(control_plane.kubeconfig, deployed, home)
     assert code == 0, output
     assert len(isvcs(api_client, namespace)) == SERVICES
+    figures.record(
+        f"SIGKILL at a seeded point (seed {seed}), then `sync --lock-wait 90s`",
+        "the next run waits out the Lease the dead run left (if any), takes it over, converges "
+        "(time: the next run)", code, elapsed,
+    )
 
 
 def test_two_runs_at_once_give_one_writer_and_one_exit_4(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str,
-    deployed: Path, home: Path, tmp_path: Path,
+    deployed: Path, home: Path, tmp_path: Path, figures: Figures,
 ) -> None:
     with FaultProxy(upstream_of(control_plane.kubeconfig), Faults(delay=0.01)) as proxy:
         slow = kubeconfig_through(control_plane.kubeconfig, proxy.port, tmp_path / "slow")
         runs = [start_aimsync(*sync_args(deployed, slow), home=home) for _ in range(2)]
-        codes = sorted(r.wait(180)[0] for r in runs)
-    assert codes == [0, 4]
+        ended = sorted(r.wait(180)[:2] for r in runs)
+    assert [code for code, _ in ended] == [0, 4]
     assert len(isvcs(api_client, namespace)) == SERVICES
+    figures.record(
+        "two runs at once", "one writes, the other exits 4 at once naming the holder "
+        "(time: the one that exits 4)", 4, ended[1][1],
+    )
 
 
 # -- the paused holder ---------------------------------------------------------------------
@@ -224,9 +254,10 @@ def test_two_runs_at_once_give_one_writer_and_one_exit_4(
 
 def test_a_paused_holder_writes_nothing_after_another_run_took_its_lease_over(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str,
-    deployed: Path, home: Path, tmp_path: Path,
+    deployed: Path, home: Path, tmp_path: Path, figures: Figures,
 ) -> None:
     newer = write_revision(tmp_path / "newer", namespace, replicas=3)
+    started = time.monotonic()
     with FaultProxy(upstream_of(control_plane.kubeconfig), Faults(delay=0.02)) as proxy:
         slow = kubeconfig_through(control_plane.kubeconfig, proxy.port, tmp_path / "slow")
         older = start_aimsync(*sync_args(deployed, slow, "--concurrency", "1"), home=home)
@@ -240,6 +271,12 @@ def test_a_paused_holder_writes_nothing_after_another_run_took_its_lease_over(
     assert "lease" in (out + err) and "lost" in (out + err)
     assert replicas_of(api_client, namespace) == {3}  # nothing older written after it
     assert len(isvcs(api_client, namespace)) == SERVICES
+    figures.record(
+        "holder paused (SIGSTOP) past its Lease; another run takes over, finishes; holder "
+        "resumed", "the resumed run finds its Lease lost before its next write, writes "
+        "nothing more, exits 3; the newer revision stays (time: the whole scenario)",
+        code, time.monotonic() - started,
+    )
 
 
 # -- the network and the API server ---------------------------------------------------------
@@ -247,7 +284,7 @@ def test_a_paused_holder_writes_nothing_after_another_run_took_its_lease_over(
 
 def test_a_run_through_a_network_that_resets_and_stalls_ends_in_time_and_never_lies(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str,
-    deployed: Path, home: Path, tmp_path: Path,
+    deployed: Path, home: Path, tmp_path: Path, figures: Figures,
 ) -> None:
     faults = Faults(reset_probability=0.3, stall_probability=0.1, seed=7)
     with FaultProxy(upstream_of(control_plane.kubeconfig), faults) as proxy:
@@ -263,10 +300,16 @@ def test_a_run_through_a_network_that_resets_and_stalls_ends_in_time_and_never_l
         assert len(isvcs(api_client, namespace)) == SERVICES
     assert proxy.resets + proxy.stalls > 0  # the faults did happen
     assert_converges(control_plane.kubeconfig, deployed, home)
+    figures.record(
+        f"TCP proxy: 30 % of connections reset, 10 % stalled ({proxy.resets} resets, "
+        f"{proxy.stalls} stalls), `--timeout 60s`", "retries within its budget; success only "
+        "when every object was written; the next run converges", code, elapsed,
+    )
 
 
 def test_an_api_server_that_refuses_connections_gives_one_finding_not_one_per_object(
     control_plane: ClusterAccess, deployed: Path, home: Path, tmp_path: Path,
+    figures: Figures,
 ) -> None:
     with FaultProxy(upstream_of(control_plane.kubeconfig), Faults(refuse=True)) as proxy:
         refused = kubeconfig_through(control_plane.kubeconfig, proxy.port, tmp_path / "ref")
@@ -275,6 +318,10 @@ def test_an_api_server_that_refuses_connections_gives_one_finding_not_one_per_ob
     assert "Traceback" not in err
     assert json.loads(out)["result"] in ("Failed", "Stopped")  # a report, also early
     assert len(err.strip().splitlines()) <= 3, err
+    figures.record(
+        "API server refuses every connection", "one finding (circuit breaker after 3 "
+        "unreachable requests), a JSON report", code, elapsed,
+    )
 
 
 @pytest.fixture
@@ -297,7 +344,7 @@ def server_pid(access: ClusterAccess) -> int:
 
 
 def test_a_frozen_api_server_ends_the_run_at_its_deadline(
-    own_cluster: ClusterAccess, tmp_path: Path, home: Path,
+    own_cluster: ClusterAccess, tmp_path: Path, home: Path, figures: Figures,
 ) -> None:
     namespace = "frozen"
     api = namespace_in(own_cluster, namespace)
@@ -314,11 +361,15 @@ def test_a_frozen_api_server_ends_the_run_at_its_deadline(
     assert "Stopped: lease" in out or "deadline" in out, out
     assert "Traceback" not in err
     assert_converges(own_cluster.kubeconfig, root, home)
+    figures.record(
+        "API server frozen (SIGSTOP) mid-apply, `--timeout 60s`", "read timeouts; the Lease "
+        "it cannot renew or the deadline stops it; exit 3", code, elapsed,
+    )
 
 
 def test_a_slow_run_stops_at_its_deadline_and_reports_what_it_wrote(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str,
-    deployed: Path, home: Path, tmp_path: Path,
+    deployed: Path, home: Path, tmp_path: Path, figures: Figures,
 ) -> None:
     with FaultProxy(upstream_of(control_plane.kubeconfig), Faults(delay=0.05)) as proxy:
         slow = kubeconfig_through(control_plane.kubeconfig, proxy.port, tmp_path / "slow")
@@ -335,10 +386,14 @@ def test_a_slow_run_stops_at_its_deadline_and_reports_what_it_wrote(
     in_doubt = [c for c in services if "may be written" in (c.get("message") or "")]
     assert 0 < len(created) <= len(isvcs(api_client, namespace)) <= len(created) + len(in_doubt)
     assert_converges(control_plane.kubeconfig, deployed, home)
+    figures.record(
+        "every request slowed by 50 ms, `--timeout 8s`", "stops writing at the deadline, "
+        "reports created / not written / may be written, exit 3", code, elapsed,
+    )
 
 
 def test_an_api_server_killed_mid_run_ends_it_quickly(
-    own_cluster: ClusterAccess, tmp_path: Path, home: Path,
+    own_cluster: ClusterAccess, tmp_path: Path, home: Path, figures: Figures,
 ) -> None:
     namespace = "killed"
     api = namespace_in(own_cluster, namespace)
@@ -355,3 +410,7 @@ def test_an_api_server_killed_mid_run_ends_it_quickly(
     assert elapsed < 45
     assert "Traceback" not in err
     assert out.count("cannot reach the API server") + err.count("cannot reach") <= 3
+    figures.record(
+        "API server killed (SIGKILL) mid-apply", "refused connections trip the circuit "
+        "breaker: one finding, exit 3", code, elapsed,
+    )

@@ -384,14 +384,69 @@ def test_diff_exit_codes(
 
 def mark_inference_services_ready(api: client.ApiClient, namespace: str) -> None:
     """Play the KServe controller: every InferenceService of the namespace is Ready."""
+    set_inference_service_status(
+        api, namespace, {"conditions": [{"type": "Ready", "status": "True"}]}
+    )
+
+
+def set_inference_service_status(
+    api: client.ApiClient, namespace: str, status: dict[str, Any]
+) -> None:
     for name in isvcs(api, namespace):
         kube_request(
             api, "PATCH",
             f"/apis/serving.kserve.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}"
             "/status",
-            body={"status": {"conditions": [{"type": "Ready", "status": "True"}]}},
+            body={"status": status},
             content_type="application/merge-patch+json",
         )
+
+
+def deployed_service(
+    access: ClusterAccess, api: client.ApiClient, namespace: str, tmp_path: Path
+) -> tuple[Path, dict[str, Any]]:
+    """A repository synced to the point where its InferenceService exists; and that object."""
+    root = repo(tmp_path, namespace)
+    sync(access, root)
+    succeed_jobs(api, namespace)
+    sync(access, root)
+    (isvc,) = items(api, namespace, "inferenceservices", "serving.kserve.io/v1beta1")
+    return root, isvc
+
+
+def test_wait_never_takes_ready_for_an_older_generation_as_ready(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root, isvc = deployed_service(control_plane, api_client, namespace, tmp_path)
+    generation = isvc["metadata"]["generation"]
+    set_inference_service_status(api_client, namespace, {
+        "observedGeneration": generation - 1,
+        "conditions": [{"type": "Ready", "status": "True"}],
+    })
+    result = sync_report(control_plane, root, "--wait=3s")
+    assert result["exitCode"] == 3
+    (failure,) = result["failures"]
+    assert failure["object"].startswith("InferenceService") and failure["cause"] == "timeout"
+
+
+def test_wait_ends_at_once_on_an_inference_service_whose_model_failed_to_load(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    import time
+
+    root, isvc = deployed_service(control_plane, api_client, namespace, tmp_path)
+    set_inference_service_status(api_client, namespace, {
+        "observedGeneration": isvc["metadata"]["generation"],
+        "conditions": [{"type": "Ready", "status": "False"}],
+        "modelStatus": {"transitionStatus": "BlockedByFailedLoad"},
+    })
+    started = time.monotonic()
+    result = sync_report(control_plane, root, "--wait=60s")
+    assert time.monotonic() - started < 20  # not the 60 s of the wait
+    assert result["exitCode"] == 3
+    (failure,) = result["failures"]
+    assert failure["object"].startswith("InferenceService")
+    assert failure["cause"] == "object-failed"
 
 
 def test_wait_creates_the_gated_service_and_waits_until_ready(

@@ -20,7 +20,7 @@ from aimsync.render.labels import MODEL_SIZE_ANNOTATION
 from aimsync.render.render import render
 from aimsync.resolve.resolver import resolve_all
 from aimsync.specs import Specs
-from aimsync.sync.engine import SyncOptions, run_sync
+from aimsync.sync.engine import SyncOptions, pending_names, run_sync
 from aimsync.sync.report import SyncReport
 from tests.factories import gpu_profile, make_specs
 from tests.fakes import FakeCluster, job_status, refused
@@ -292,3 +292,38 @@ def test_prune_keeps_the_pvc_of_a_model_whose_size_is_being_measured() -> None:
     assert check.pvc in cluster.objects
     report = run(cluster, specs, desired, prune=True)
     assert report.result_of(check.pvc) is None and check.pvc in cluster.objects
+
+
+def test_a_wait_does_not_wait_for_a_job_whose_creation_failed() -> None:
+    specs, desired = repository()
+    job = of_kind(desired, "Job")
+    cluster = FakeCluster(apply_refusals={job: refused(job, Cause.FORBIDDEN, "Forbidden")})
+    report = run(cluster, specs, desired, wait_seconds=60.0)
+    assert ("wait", "Job") not in cluster.calls and report.waits == ()
+    assert [f.cause for f in report.failures] == [Cause.FORBIDDEN]  # not also a timeout
+
+
+def test_a_wait_does_not_wait_for_an_inference_service_whose_creation_failed() -> None:
+    specs, desired = repository()
+    isvc = of_kind(desired, "InferenceService")
+    cluster = FakeCluster(apply_refusals={isvc: refused(isvc, Cause.REFUSED, "Invalid")})
+    report = run(cluster, specs, desired, wait_seconds=60.0)
+    assert [w.what for w in report.waits] == ["cache Job"]
+    assert [(f.key, f.cause) for f in report.failures] == [(isvc, Cause.REFUSED)]
+
+
+def test_wait_progress_names_what_is_still_pending() -> None:
+    cluster = FakeCluster(wait_states={"Job": ObjectState.PENDING})
+    specs, desired = repository()
+    progress: list[str] = []
+    run(cluster, specs, desired, progress, wait_seconds=1.0)
+    job = of_kind(desired, "Job")
+    assert progress == [
+        f"waiting for 1 cache Jobs: 0 ready, 0 failed, 1 pending: {NS}/{job.name} (0s left)"
+    ]
+
+
+def test_wait_progress_names_three_pending_objects_and_counts_the_rest() -> None:
+    keys = [ObjectKey("batch/v1", "Job", NS, f"job-{i}") for i in range(5)]
+    assert pending_names(keys) == f": {NS}/job-0, {NS}/job-1, {NS}/job-2 and 2 more"
+    assert pending_names([]) == ""
