@@ -3,7 +3,7 @@ compare. Every step of a sync returns these; the report is derived from them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -69,6 +69,9 @@ class Outcome:
     result: Result
     message: str = ""
     failure: Failure | None = None  # set exactly when result is FAILED
+    # The object as the apply answered: set for a change applied without a dry-run, whose
+    # before -> after the report takes from it.
+    applied: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @staticmethod
     def failed(failure: Failure) -> Outcome:

@@ -28,6 +28,9 @@ class ObjectChange:
     force: bool = False  # apply with force: drift edited by an imperative manager
     replace: bool = False  # delete and create: an immutable field changed (download Jobs)
     failure: Failure | None = None  # could not be planned: it is skipped, and the run fails
+    # Applied without a dry-run (only aimsync manages the fields it sets): `after` is the
+    # manifest until the apply answers; the wave then settles it (plan.decide.settle).
+    direct: bool = False
 
     @property
     def changed(self) -> bool:

@@ -86,6 +86,52 @@ def _owned_paths_exist(fields: dict[str, Any], desired: object) -> bool:
     return True
 
 
+def _touches(fields: dict[str, Any], desired: object) -> bool:
+    """Whether `desired` sets any leaf of a managedFields `fieldsV1` set (where a second
+    manager of that field could make an apply conflict)."""
+    for token, child in fields.items():
+        if token == ".":
+            continue
+        kind, _, value = token.partition(":")
+        targets: list[object]
+        if kind == "f":
+            if not isinstance(desired, dict) or value not in desired:
+                continue
+            targets = [desired[value]]
+        elif kind == "k":
+            keys = json.loads(value)
+            targets = [i for i in desired if _matches_keys(i, keys)] if isinstance(
+                desired, list) else []
+        elif kind == "v":
+            if isinstance(desired, list) and json.loads(value) in desired:
+                return True
+            continue
+        else:  # "i:" and anything unknown: in doubt
+            return True
+        for target in targets:
+            if not (isinstance(child, dict) and child) or _touches(child, target):
+                return True
+    return False
+
+
+def changed_by_aimsync_alone(desired: dict[str, Any], live: dict[str, Any], manager: str) -> bool:
+    """True when applying `desired` cannot conflict and needs no dry-run to be planned:
+    aimsync has applied this object (its entry for this apiVersion is there) and no other
+    manager of the object (status subresources aside) owns a field `desired` sets. The
+    apply's answer then says what changed."""
+    if applied_fields(live, manager, str(desired.get("apiVersion", ""))) is None:
+        return False
+    for entry in (live.get("metadata") or {}).get("managedFields") or []:
+        if entry.get("subresource"):
+            continue  # status: written by controllers, never by an apply of aimsync
+        if entry.get("manager") == manager and entry.get("operation") == "Apply":
+            continue
+        fields = entry.get("fieldsV1")
+        if not isinstance(fields, dict) or _touches(fields, desired):
+            return False
+    return True
+
+
 def applied_fields(live: dict[str, Any], manager: str, api_version: str) -> dict[str, Any] | None:
     for entry in (live.get("metadata") or {}).get("managedFields") or []:
         if (

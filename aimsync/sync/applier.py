@@ -67,7 +67,10 @@ def apply_changes(
                 if replaced_on(exc.failure):  # an update: the Job exists
                     return cluster.recreate(obj, listed)
                 raise
-            return Outcome(change.key, Result.CREATED if applied.created else Result.CONFIGURED)
+            return Outcome(
+                change.key, Result.CREATED if applied.created else Result.CONFIGURED,
+                applied=applied.obj if change.direct else None,
+            )
         except ApplyFailed as exc:
             return Outcome.failed(exc.failure)
 

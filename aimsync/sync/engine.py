@@ -29,6 +29,7 @@ from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 from aimsync.core.results import Outcome, Result
 from aimsync.core.sizing import MeasuredSize, SizeReading, recorded_size
 from aimsync.plan.changes import ChangeSet
+from aimsync.plan.decide import settle
 from aimsync.plan.inventory import after_prune
 from aimsync.plan.membership import with_membership
 from aimsync.plan.prune import PruneGuards, prune_changes
@@ -133,12 +134,21 @@ class Run:
         return members, changes
 
     def apply(self, gated: Gated, live: LiveObjects) -> Wave:
-        members, changes = self.plan(gated.objects, live)
+        members, planned = self.plan(gated.objects, live)
         self.cluster.check_lock()
-        outcomes = apply_changes(
-            self.cluster, changes, {o.key: o for o in members}, live, self.options.concurrency
+        objects = {o.key: o for o in members}
+        applied = apply_changes(self.cluster, planned, objects, live, self.options.concurrency)
+        by_key = {o.key: o for o in applied}
+        # Changes applied without a dry-run are settled from the apply's answer.
+        settled = {
+            change.key: settle(change, by_key.get(change.key), objects[change.key],
+                               live.members.get(change.key))
+            for change in planned.changes
+        }
+        return Wave(
+            ChangeSet(tuple(settled[change.key][0] for change in planned.changes)),
+            tuple(o for o in (settled[a.key][1] for a in applied) if o is not None),
         )
-        return Wave(changes, outcomes)
 
     def wait(self, keys: list[ObjectKey], what: str, plural: str, deadline: float) -> WaitReport:
         def show(result: WaitResult, left: float) -> None:

@@ -402,23 +402,12 @@ def set_inference_service_status(
         )
 
 
-def deployed_service(
-    access: ClusterAccess, api: client.ApiClient, namespace: str, tmp_path: Path
-) -> tuple[Path, dict[str, Any]]:
-    """A repository synced to the point where its InferenceService exists; and that object."""
-    root = repo(tmp_path, namespace)
-    sync(access, root)
-    succeed_jobs(api, namespace)
-    sync(access, root)
-    (isvc,) = items(api, namespace, "inferenceservices", "serving.kserve.io/v1beta1")
-    return root, isvc
-
-
 def test_wait_never_takes_ready_for_an_older_generation_as_ready(
     control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
-    root, isvc = deployed_service(control_plane, api_client, namespace, tmp_path)
-    generation = isvc["metadata"]["generation"]
+    root = repo(tmp_path, namespace)
+    _, path = deployed(control_plane, api_client, namespace, root)
+    generation = kube_request(api_client, "GET", path)["metadata"]["generation"]
     set_inference_service_status(api_client, namespace, {
         "observedGeneration": generation - 1,
         "conditions": [{"type": "Ready", "status": "True"}],
@@ -434,9 +423,10 @@ def test_wait_ends_at_once_on_an_inference_service_whose_model_failed_to_load(
 ) -> None:
     import time
 
-    root, isvc = deployed_service(control_plane, api_client, namespace, tmp_path)
+    root = repo(tmp_path, namespace)
+    _, path = deployed(control_plane, api_client, namespace, root)
     set_inference_service_status(api_client, namespace, {
-        "observedGeneration": isvc["metadata"]["generation"],
+        "observedGeneration": kube_request(api_client, "GET", path)["metadata"]["generation"],
         "conditions": [{"type": "Ready", "status": "False"}],
         "modelStatus": {"transitionStatus": "BlockedByFailedLoad"},
     })
@@ -593,3 +583,22 @@ def test_create_namespaces_creates_the_missing_namespaces_of_the_repository(
     finally:
         with contextlib.suppress(KubeApiError):
             kube_request(api_client, "DELETE", f"/api/v1/namespaces/{missing}")
+
+
+def test_a_change_of_objects_only_aimsync_manages_is_applied_without_a_dry_run(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root = repo(tmp_path, namespace)
+    _, path = deployed(control_plane, api_client, namespace, root)
+    repo(tmp_path, namespace, {"chat": f"profile: {{name: qwen-{namespace}}}\nreplicas: 2"})
+    planned = run(control_plane, "diff", str(root), "--cluster-facts", FACTS, "-o", "json")
+    assert planned.exit_code == 1, planned.output
+    report = sync_report(control_plane, root)
+    assert report["exitCode"] == 0, report
+    assert report["requests"]["dryRuns"] == 0 and report["objectsWritten"] == 1
+    isvc = change_of(report, "InferenceService")
+    assert (isvc["op"], isvc["result"], isvc["reason"]) == ("update", "configured",
+                                                           "fields changed")
+    (diffed,) = [c for c in json.loads(planned.stdout)["changes"] if c["action"] == "update"]
+    assert (diffed["kind"], diffed["reason"]) == ("InferenceService", "fields changed")
+    assert kube_request(api_client, "GET", path)["spec"]["predictor"]["minReplicas"] == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aimsync.plan.conflicts import conflict_owners, reclaimable
-from aimsync.plan.unchanged import differs, proven_unchanged
+from aimsync.plan.unchanged import changed_by_aimsync_alone, differs, proven_unchanged
 
 DESIRED: dict[str, Any] = {
     "apiVersion": "v1",
@@ -93,3 +93,46 @@ def test_conflicts_with_another_applier_are_not_taken() -> None:
     )
     owners = conflict_owners([(".data.k", 'conflict with "kubectl" using v1')], obj)
     assert not reclaimable(owners, ["kubectl"])
+
+
+def with_manager(obj: dict[str, Any], manager: str, fields: dict[str, Any], *,
+                 operation: str = "Update", subresource: str = "") -> dict[str, Any]:
+    entry: dict[str, Any] = {"manager": manager, "operation": operation, "apiVersion": "v1",
+                             "fieldsType": "FieldsV1", "fieldsV1": fields}
+    if subresource:
+        entry["subresource"] = subresource
+    obj["metadata"]["managedFields"].append(entry)
+    return obj
+
+
+def test_a_change_of_an_object_only_aimsync_manages_needs_no_dry_run() -> None:
+    assert changed_by_aimsync_alone(DESIRED, live(data={"k": "old"}), "aimsync")
+
+
+def test_an_object_aimsync_never_applied_needs_a_dry_run() -> None:
+    assert not changed_by_aimsync_alone(DESIRED, live(fields=None), "aimsync")
+
+
+def test_another_manager_of_a_field_aimsync_sets_needs_a_dry_run() -> None:
+    edited = with_manager(live(data={"k": "edited"}), "kubectl-edit", {"f:data": {"f:k": {}}})
+    assert not changed_by_aimsync_alone(DESIRED, edited, "aimsync")
+
+
+def test_another_manager_of_fields_aimsync_does_not_set_needs_no_dry_run() -> None:
+    finalized = with_manager(
+        live(data={"k": "old"}), "kserve-controller",
+        {"f:metadata": {"f:finalizers": {".": {}, 'v:"inferenceservice.finalizers"': {}}}},
+    )
+    assert changed_by_aimsync_alone(DESIRED, finalized, "aimsync")
+
+
+def test_a_controller_writing_the_status_subresource_needs_no_dry_run() -> None:
+    status = with_manager(live(data={"k": "old"}), "job-controller",
+                          {"f:status": {"f:succeeded": {}}}, subresource="status")
+    assert changed_by_aimsync_alone(DESIRED, status, "aimsync")
+
+
+def test_another_applier_of_a_label_aimsync_sets_needs_a_dry_run() -> None:
+    other = with_manager(live(), "helm", {"f:metadata": {"f:labels": {"f:a": {}}}},
+                         operation="Apply")
+    assert not changed_by_aimsync_alone(DESIRED, other, "aimsync")

@@ -131,3 +131,28 @@ def test_the_plan_keeps_the_order_of_the_objects() -> None:
     live = cluster.holds(second)
     keys = [c.key for c in plan(cluster, [first, second], LiveObjects({JOB: live})).changes]
     assert keys == [first.key, JOB]
+
+
+def test_a_sync_applies_a_change_only_aimsync_manages_without_a_dry_run() -> None:
+    cluster = FakeCluster()
+    live = applied_by_aimsync(desired(k="old"))
+    (change,) = plan(cluster, [desired(k="new")], LiveObjects({CM: live})).changes
+    assert (change.action, change.reason, change.direct) == (
+        Action.UPDATE, "fields changed", True
+    )
+    assert cluster.calls == []
+
+
+def test_a_diff_dry_runs_a_change_only_aimsync_manages() -> None:
+    cluster = FakeCluster()
+    cluster.objects[CM] = live = applied_by_aimsync(desired(k="old"))
+    (change,) = plan(cluster, [desired(k="new")], LiveObjects({CM: live}),
+                     verify_creates=True).changes
+    assert not change.direct and cluster.calls == [("dry_run", str(CM))]
+
+
+def test_a_download_job_is_always_planned_by_a_dry_run() -> None:
+    cluster = FakeCluster()
+    cluster.objects[JOB] = live = applied_by_aimsync(desired(JOB, k="old"))
+    (change,) = plan(cluster, [desired(JOB, k="new")], LiveObjects({JOB: live})).changes
+    assert not change.direct and cluster.calls == [("dry_run", str(JOB))]
