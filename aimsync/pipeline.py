@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from aimsync.api.base import DNS1123_LABEL
 from aimsync.commit.git_ops import GitContext, GitIdentity, current_branch
 from aimsync.commit.publish import RunSummary, publish_status
 from aimsync.commit.remote import cloned
@@ -224,6 +226,7 @@ class SyncRequest:
     timeout_seconds: float | None = None  # the run's deadline, from its start
     lock_wait_seconds: float = 0.0  # wait this long for a Lease another run holds
     create_namespaces: bool | None = None  # None: createNamespaces of aimsync.yaml decides
+    namespaces: tuple[str, ...] = ()  # -n: act on these namespaces only (empty: all owned)
 
     def options(self, settings: Settings) -> SyncOptions:
         guards = settings.prune
@@ -238,6 +241,7 @@ class SyncRequest:
             wait_seconds=self.wait_seconds,
             concurrency=self.concurrency,
             observe=self.writes_status,
+            partial=bool(self.namespaces),
         )
 
     @property
@@ -319,6 +323,24 @@ def _run_lock(
         yield lock
 
 
+def narrowed_to(validated: Validated, namespaces: tuple[str, ...]) -> Validated:
+    """-n: the run acts on these namespaces of the repository only. For the run, this
+    instance owns just them: nothing is read, applied or pruned in any other namespace."""
+    if not namespaces:
+        return validated
+    settings = validated.specs.settings
+    for name in namespaces:
+        if len(name) > 63 or not re.match(DNS1123_LABEL, name):
+            raise InvalidInput(f"-n {name!r}: not a namespace name (a DNS-1123 label)")
+        if not settings.owns_namespace(name):
+            raise InvalidInput(
+                f"-n {name}: not a namespace this instance owns (namespaces in aimsync.yaml: "
+                f"{', '.join(settings.namespaces)})"
+            )
+    narrowed = settings.model_copy(update={"namespaces": sorted(set(namespaces))})
+    return replace(validated, specs=replace(validated.specs, settings=narrowed))
+
+
 def sync_repository(request: SyncRequest, connect: Connect, events: Events) -> SyncRun:
     """An online run: plan against the cluster (plan_only) or sync it, then status to Git."""
     clock = time.monotonic()  # --timeout counts from here, the clone included
@@ -336,7 +358,8 @@ def _sync_folder(
     secrets: tuple[str, ...], clock: float,
 ) -> SyncRun:
     started = dt.datetime.now(dt.UTC)
-    validated = validated_repository(request.root)  # an invalid repository changes nothing
+    # An invalid repository changes nothing, also when -n leaves its errors out of reach.
+    validated = narrowed_to(validated_repository(request.root), request.namespaces)
     files_read = validated.loaded.files_read
     events.warnings(validated.warnings, files_read)
     settings = validated.specs.settings

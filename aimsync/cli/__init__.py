@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import click
 
-from aimsync import __version__
 from aimsync.cli.context import CliState
 from aimsync.cli.diff import diff_command
 from aimsync.cli.explain import explain_command
@@ -19,6 +18,7 @@ from aimsync.cli.render import render_command
 from aimsync.cli.status import status_command
 from aimsync.cli.sync import sync_command
 from aimsync.cli.validate import validate_command
+from aimsync.cli.version import completion_command, show_version
 from aimsync.core.errors import AimsyncError
 from aimsync.core.exit_codes import ExitCode
 from aimsync.pipeline import InvalidRepository
@@ -33,10 +33,43 @@ def _report(exc: AimsyncError, log: Log) -> None:
         log.error(exc.headline)
 
 
+GLOBAL_FLAGS = frozenset({"-v", "--verbose"})
+GLOBAL_OPTIONS = frozenset({"--log-format"})  # take a value
+
+
+def lift_global_options(args: list[str]) -> list[str]:
+    """kubectl-style: global flags are accepted after the command too (`aimsync validate
+    -v`); they are moved before it. Nothing after `--` is touched."""
+    command = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if command is None:
+        return args
+    lifted: list[str] = []
+    rest: list[str] = []
+    tail = args[command + 1:]
+    index = 0
+    while index < len(tail):
+        arg = tail[index]
+        if arg == "--":
+            rest += tail[index:]
+            break
+        if arg in GLOBAL_FLAGS or (arg.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in arg):
+            lifted.append(arg)
+        elif arg in GLOBAL_OPTIONS and index + 1 < len(tail):
+            lifted += [arg, tail[index + 1]]
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return [*args[:command], *lifted, args[command], *rest]
+
+
 class _Group(click.Group):
     """Runs a command and exits with the code it returns; an aimsync error exits with its
     own code after one line (or its findings); anything unexpected is one line too (the
     traceback only with -v)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, lift_global_options(list(args)))
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -73,7 +106,8 @@ def _state(ctx: click.Context) -> CliState:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="aimsync")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=show_version, help="Show the version and the commit, then exit.")
 @click.option("-v", "--verbose", is_flag=True, help="More output; tracebacks on internal errors.")
 @click.option("--log-format", type=click.Choice([f.value for f in LogFormat]), default="text",
               envvar="AIMSYNC_LOG_FORMAT", show_default=True,
@@ -90,6 +124,7 @@ cli.add_command(explain_command)
 cli.add_command(diff_command)
 cli.add_command(sync_command)
 cli.add_command(status_command)
+cli.add_command(completion_command)
 
 
 @contextlib.contextmanager

@@ -81,6 +81,9 @@ def _status_line(published: PublishResult) -> str:
 @click.option("--push", is_flag=True, help="Push the status commit (fetch, rebase, retry).")
 @click.option("--branch", help="The branch to clone (--repo) and push to (default: the "
               "checked-out branch; needed on a detached HEAD).")
+@click.option("-n", "--namespace", "namespaces", multiple=True, metavar="NAMESPACE",
+              help="Act on this namespace of the repository only (repeatable): nothing is "
+              "read, applied or pruned elsewhere.")
 @click.option("--repo", "repo_url", metavar="URL",
               help="Clone this repository into a temporary folder and work there (credentials "
               "from AIMSYNC_GIT_TOKEN, or AIMSYNC_GIT_SSH_KEY_FILE + AIMSYNC_GIT_KNOWN_HOSTS).")
@@ -105,6 +108,7 @@ def sync_command(
     push: bool,
     branch: str | None,
     repo_url: str | None,
+    namespaces: tuple[str, ...],
 ) -> ExitCode:
     """Server-side-apply the objects the repository at PATH derives, in order, with gating.
 
@@ -113,6 +117,9 @@ def sync_command(
     """
     if push and not commit_status:
         raise click.UsageError("--push pushes the status commit: add --commit-status")
+    if namespaces and (write_status or commit_status):
+        raise click.UsageError("the status reports cover the whole repository: "
+                               "--write-status and --commit-status cannot take -n")
     request = SyncRequest(
         root=path,
         plan_only=dry_run,
@@ -131,6 +138,7 @@ def sync_command(
         timeout_seconds=parse_duration(timeout) or None,
         lock_wait_seconds=parse_duration(lock_wait),
         create_namespaces=create_namespaces,
+        namespaces=namespaces,
     )
     verbose = state().verbose
 

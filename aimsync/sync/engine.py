@@ -58,6 +58,7 @@ class SyncOptions:
     wait_seconds: float | None = None
     concurrency: int = 8
     observe: bool = False  # read the members again at the end, for status reports
+    partial: bool = False  # -n: some namespaces only; the inventory keeps what the others hold
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,8 @@ class Run:
             )
 
         wanted = InventoryState.of(desired.keys, settings.inventory.namespace)
+        if self.options.partial:  # what other namespaces hold was not read: never narrowed
+            wanted = wanted | recorded
         widened = recorded | wanted
         done = Done(measured=measured, waiting=first.waiting)
         try:

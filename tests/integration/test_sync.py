@@ -602,3 +602,56 @@ def test_a_change_of_objects_only_aimsync_manages_is_applied_without_a_dry_run(
     (diffed,) = [c for c in json.loads(planned.stdout)["changes"] if c["action"] == "update"]
     assert (diffed["kind"], diffed["reason"]) == ("InferenceService", "fields changed")
     assert kube_request(api_client, "GET", path)["spec"]["predictor"]["minReplicas"] == 2
+
+
+def two_namespace_repo(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> tuple[Path, str]:
+    """Services `chat` in `namespace` and in a second namespace, both owned."""
+    other = f"other-{namespace[-12:].strip('-')}"  # short: the name length rule
+    kube_request(api, "POST", "/api/v1/namespaces", body={
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": other}})
+    spec = f"profile: {{name: qwen-{namespace}}}"
+    files: dict[str, str | bytes] = {
+        "aimsync.yaml": settings(namespace).replace(
+            f"namespaces: [{namespace}]", f"namespaces: [{namespace}, {other}]"),
+        "cluster/profiles/qwen.yaml": PROFILE.format(ns=namespace),
+        f"namespaces/{namespace}/services/chat.yaml": service(spec),
+        f"namespaces/{other}/services/chat.yaml": service(spec),
+    }
+    return write_repo(tmp_path / "repo", files), other
+
+
+def test_sync_with_a_namespace_acts_on_that_namespace_only(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root, other = two_namespace_repo(api_client, namespace, tmp_path)
+    result = sync_report(control_plane, root, "-n", namespace)
+    assert result["exitCode"] == 0, [f["message"] for f in result.get("findings", [])]
+    assert {c["namespace"] for c in result["changes"]} == {namespace}
+    assert len(names(api_client, namespace, "jobs", "batch/v1")) == 1
+    assert names(api_client, other, "jobs", "batch/v1") == []
+
+
+def test_prune_with_a_namespace_leaves_the_other_namespaces_and_their_inventory(
+    control_plane: ClusterAccess, api_client: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    root, other = two_namespace_repo(api_client, namespace, tmp_path)
+    assert sync(control_plane, root).exit_code == 0
+    for ns in (namespace, other):
+        (root / f"namespaces/{ns}/services/chat.yaml").unlink()
+    pruned = sync_report(control_plane, root, "-n", namespace, "--prune", "--allow-empty")
+    assert pruned["exitCode"] == 0, pruned
+    assert names(api_client, namespace, "jobs", "batch/v1") == []
+    assert len(names(api_client, other, "jobs", "batch/v1")) == 1  # not acted on
+    # The inventory still reaches the other namespace: a full run prunes there too.
+    assert sync(control_plane, root, "--prune", "--allow-empty").exit_code == 0
+    assert names(api_client, other, "jobs", "batch/v1") == []
+
+
+def test_sync_refuses_a_namespace_this_instance_does_not_own(
+    control_plane: ClusterAccess, namespace: str, tmp_path: Path
+) -> None:
+    result = sync(control_plane, repo(tmp_path, namespace), "-n", "kube-system")
+    assert result.exit_code == 2
+    assert "-n kube-system: not a namespace this instance owns" in result.output
