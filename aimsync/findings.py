@@ -16,6 +16,7 @@ from aimsync.core.text import one_line
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTICE = "notice"  # reported only: policy Audit results, GPU budget usage
 
 
 @dataclass(frozen=True, order=True)
@@ -48,7 +49,7 @@ class Finding:
             self.location.path,
             self.location.line,
             self.location.column,
-            0 if self.is_error else 1,
+            {Severity.ERROR: 0, Severity.WARNING: 1}.get(self.severity, 2),
             self.field,
             self.message,
         )
@@ -86,6 +87,11 @@ class Findings:
         self, location: Location, message: str, *, field: str = "", rule: str = ""
     ) -> None:
         self.add(Finding(Severity.WARNING, location, message, field, rule))
+
+    def notice(
+        self, location: Location, message: str, *, field: str = "", rule: str = ""
+    ) -> None:
+        self.add(Finding(Severity.NOTICE, location, message, field, rule))
 
     @property
     def errors(self) -> list[Finding]:

@@ -1,11 +1,15 @@
 """The pipeline of DESIGN.md §2, end to end: the one place that strings the stages together.
 
-  load -> validate -> resolve -> render                       offline: validate, render,
+  load -> validate -> resolve -> render -> policy             offline: validate, render,
                                                                explain, diff --base
-  load -> validate -> [lock] -> resolve -> render -> plan     online: diff (plan only),
-          -> apply -> observe -> commit                        sync
+  load -> validate -> [lock] -> resolve -> render -> policy   online: diff (plan only),
+          -> plan -> apply -> observe -> commit                sync
 
-Both entries share load -> validate -> resolve -> render (`derive`). The stages are pure; the
+Both entries share load -> validate -> resolve -> render -> policy (`derive`); `validate`
+runs load -> validate -> policy, the policy stage resolving and rendering only what the
+policies of policies/ need. A repository with policies reads the cluster's nodes before the
+lock (its policies are judged before anything is written, the Lease included). The stages are
+pure; the
 I/O is here and at the edges (load: files; kube: the cluster; commit: Git). The command line
 and the benchmarks run the stages through these entries (check_repository, render_repository,
 diff_refs, sync_repository, status_reports); they only format what comes back.
@@ -19,7 +23,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +53,17 @@ from aimsync.observe.observe import observe
 from aimsync.plan.changes import ChangeSet
 from aimsync.plan.compare import compare_sets
 from aimsync.plan.summary import AimSummary, RenderedSide, summarize
+from aimsync.policy import (
+    BudgetChange,
+    BudgetUsage,
+    PolicyReport,
+    PolicySet,
+    budget_changes,
+    check_policies,
+    live_budget_changes,
+    manifest_demand,
+    read_policy_set,
+)
 from aimsync.render.desired import DesiredSet
 from aimsync.render.gating import CacheState, Gated, gate
 from aimsync.render.render import render
@@ -67,13 +82,22 @@ FACTS_UNKNOWN_NOTE = (
 
 
 class InvalidRepository(InvalidInput):
-    """Validation found errors: nothing was changed anywhere (exit 2)."""
+    """Validation found errors, or a policy denied: nothing was changed anywhere (exit 2)."""
 
-    def __init__(self, findings: Findings, files_read: int, label: str = "") -> None:
+    def __init__(
+        self, findings: Findings, files_read: int, label: str = "",
+        requests: Mapping[str, int] | None = None, headline: str = "",
+    ) -> None:
         self.findings = findings
         self.files_read = files_read
         self.label = label  # which side of a diff, when it is not the working tree
-        super().__init__(f"the repository at {label} is invalid" if label else "invalid input")
+        # The requests sent before the run stopped (all reads: nothing was written).
+        self.requests: Mapping[str, int] = requests or {}
+        super().__init__(headline or (f"the repository at {label} is invalid" if label
+                                      else "invalid input"))
+
+
+POLICY_DENIED = "denied by the policies of policies/: nothing was written"
 
 
 class Events(Protocol):
@@ -95,6 +119,7 @@ class Events(Protocol):
 class Validated:
     loaded: LoadedRepository
     specs: Specs
+    policies: PolicySet = field(default_factory=PolicySet)  # what policies/ holds
 
     @property
     def warnings(self) -> Findings:
@@ -109,10 +134,16 @@ class Derived:
     facts: ClusterFacts
     resolved: Resolved
     desired: DesiredSet
+    policy: PolicyReport = field(default_factory=PolicyReport)  # the policy stage's verdicts
 
     @property
     def specs(self) -> Specs:
         return self.validated.specs
+
+    @property
+    def denied(self) -> bool:
+        """A Deny of a policy or a GPU budget: validate exits 2, sync writes nothing."""
+        return not self.policy.ok
 
     @property
     def notes(self) -> list[str]:
@@ -130,15 +161,31 @@ def validated_repository(root: Path, label: str = "") -> Validated:
     """load -> validate. Raises InvalidRepository (nothing after it runs) or InvalidInput."""
     loaded = load_repository(root)
     result = validate_repository(loaded)
+    # An invalid policy file is a located error like an invalid spec.
+    policies = read_policy_set(loaded.policy_documents, result.findings)
     if not result.ok:
         raise InvalidRepository(result.findings, loaded.files_read, label)
-    return Validated(loaded, result.specs)
+    return Validated(loaded, result.specs, policies)
 
 
 def derive(validated: Validated, facts: ClusterFacts) -> Derived:
-    """resolve -> render (pure). Bindings of the last run (status/) stay sticky."""
-    resolved = resolve_all(validated.specs, facts, validated.loaded.status.bindings())
-    return Derived(validated, facts, resolved, render(validated.specs, resolved))
+    """resolve -> render -> policy (pure). Bindings of the last run (status/) stay sticky."""
+    sticky = validated.loaded.status.bindings()
+    resolved = resolve_all(validated.specs, facts, sticky)
+    desired = render(validated.specs, resolved)
+    policy = check_policies(
+        validated.policies, validated.specs, facts, resolutions=resolved.resolutions,
+        desired=desired, sticky=sticky,
+    )
+    return Derived(validated, facts, resolved, desired, policy)
+
+
+def refuse_denied(derived: Derived, requests: Mapping[str, int] | None = None) -> None:
+    """Raises InvalidRepository (exit 2) with every finding when a policy denies."""
+    if derived.denied:
+        found = Findings([*derived.validated.warnings.items, *derived.policy.findings.items])
+        raise InvalidRepository(found, derived.validated.loaded.files_read,
+                                requests=requests, headline=POLICY_DENIED)
 
 
 def facts_from_file(path: Path, files_read: int = 0) -> ClusterFacts:
@@ -173,6 +220,14 @@ class OfflineDiff:
     changes: ChangeSet
     summary: AimSummary
     title: str
+    # The GPU budgets of the new side's policies/, counted on both sides (every line).
+    budgets: list[BudgetChange] = field(default_factory=list)
+    policy: PolicyReport = field(default_factory=PolicyReport)  # the new side's verdicts
+    files_read: int = 0  # of the new side
+
+    @property
+    def denied(self) -> bool:
+        return not self.policy.ok
 
 
 def _side(derived: Derived) -> RenderedSide:
@@ -193,7 +248,14 @@ def diff_refs(
                 after = render_repository(head_root, facts=facts, label=head)
     changes = compare_sets(before.gated(REVIEW).objects, after.gated(REVIEW).objects)
     title = f"{base} → {head or 'working tree'}"
-    return OfflineDiff(changes, summarize(_side(before), _side(after), changes), title)
+    budgets = budget_changes(
+        after.validated.policies,
+        (before.specs, list(before.resolved.resolutions)),
+        (after.specs, list(after.resolved.resolutions)),
+        after.facts,
+    )
+    return OfflineDiff(changes, summarize(_side(before), _side(after), changes), title,
+                       budgets, after.policy, after.validated.loaded.files_read)
 
 
 def status_reports(root: Path) -> StatusTree:
@@ -258,6 +320,11 @@ class SyncRun:
     requests: Mapping[str, int]
     plan_only: bool
     published: PublishResult | None = None
+    budgets: tuple[BudgetChange, ...] = ()  # a plan: the live services' usage -> the repository's
+
+    @property
+    def denied(self) -> bool:
+        return self.derived.denied
 
     @property
     def exit_code(self) -> ExitCode:
@@ -371,8 +438,18 @@ def _sync_folder(
         kube.guard.deadline = clock + request.timeout_seconds
         kube.guard.timeout_seconds = request.timeout_seconds
     try:
+        judged: Derived | None = None
+        if not validated.policies.empty:
+            # Judged before anything is written (the Lease included): a Deny stops the run
+            # after reading the nodes only.
+            judged = derive(validated, read_cluster_facts(kube) if facts is None else facts)
+            events.warnings(judged.policy.findings, files_read)
+            if not request.plan_only:
+                refuse_denied(judged, kube.stats.as_dict())
         with _run_lock(kube, settings, request, events) as lock:
-            derived = derive(validated, read_cluster_facts(kube) if facts is None else facts)
+            derived = judged or derive(
+                validated, read_cluster_facts(kube) if facts is None else facts
+            )
             create = (settings.create_namespaces if request.create_namespaces is None
                       else request.create_namespaces)
             if create and not request.plan_only:
@@ -394,7 +471,8 @@ def _sync_folder(
         kube.close()
     if report.desired is not None:  # with the sizes the run measured
         derived = replace(derived, desired=report.desired)
-    run = SyncRun(derived, report, kube.stats.as_dict(), request.plan_only)
+    budgets = _live_budgets(derived, report.changes) if request.plan_only else ()
+    run = SyncRun(derived, report, kube.stats.as_dict(), request.plan_only, budgets=budgets)
     events.finished(run)
     if report.live_after is None:
         return run
@@ -402,6 +480,19 @@ def _sync_folder(
         request, derived, report, report.live_after, git, started, time.monotonic() - clock
     )
     return replace(run, published=published)
+
+
+def _live_budgets(derived: Derived, changes: ChangeSet) -> tuple[BudgetChange, ...]:
+    """The GPU budgets before (the live InferenceServices of the plan) and after (the
+    repository's services, as the policy stage counted them)."""
+    live = [
+        demand for change in changes.changes
+        if change.key.kind == "InferenceService" and change.before is not None
+        for demand in [manifest_demand(change.key.namespace, change.before)]
+        if demand is not None
+    ]
+    policies = derived.validated.policies
+    return tuple(live_budget_changes(policies, live, derived.policy.budgets, derived.facts))
 
 
 def _owned_namespaces(derived: Derived) -> set[str]:
@@ -438,17 +529,29 @@ def _publish(
 
 @dataclass(frozen=True)
 class Checked:
-    """`aimsync validate`: every finding of the repository, and how many files were read."""
+    """`aimsync validate`: every finding of the repository (policies' included), how many
+    files were read, and the GPU budgets' usage."""
 
     findings: Findings
     files_read: int
+    budgets: list[BudgetUsage] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.findings.has_errors
 
 
-def check_repository(root: Path) -> Checked:
-    """load -> validate, for the findings alone (an invalid repository is a result here)."""
+def check_repository(root: Path, facts: ClusterFacts | None = None) -> Checked:
+    """load -> validate -> policy, for the findings alone (an invalid repository is a result
+    here). The policy stage resolves and renders only what the policies need; a repository
+    with errors has its valid specs judged, without budgets or derived objects."""
     loaded = load_repository(root)
-    return Checked(validate_repository(loaded).findings, loaded.files_read)
+    result = validate_repository(loaded)
+    specs_valid = result.ok
+    policies = read_policy_set(loaded.policy_documents, result.findings)
+    report = check_policies(
+        policies, result.specs, facts if facts is not None else ClusterFacts.unknown(),
+        sticky=loaded.status.bindings(), complete=specs_valid,
+    )
+    result.findings.extend(report.findings.items)
+    return Checked(result.findings, loaded.files_read, report.budgets)

@@ -14,6 +14,7 @@ from aimsync.cli.context import CliState
 from aimsync.cli.diff import diff_command
 from aimsync.cli.explain import explain_command
 from aimsync.cli.log import Log, LogFormat
+from aimsync.cli.policy import policy_group
 from aimsync.cli.render import render_command
 from aimsync.cli.status import status_command
 from aimsync.cli.sync import sync_command
@@ -124,6 +125,7 @@ cli.add_command(explain_command)
 cli.add_command(diff_command)
 cli.add_command(sync_command)
 cli.add_command(status_command)
+cli.add_command(policy_group)
 cli.add_command(completion_command)
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from aimsync.cli.context import FACTS_HELP, cluster_options, facts_option, facts_or_none, log
-from aimsync.cli.online import DIFF_OUTPUTS, RunEvents, print_changes, print_plan
+from aimsync.cli.online import (
+    DIFF_OUTPUTS,
+    RunEvents,
+    print_changes,
+    print_plan,
+    print_verdicts,
+)
 from aimsync.core.exit_codes import ExitCode
 from aimsync.pipeline import SyncRequest, connect_with, diff_refs, sync_repository
 
@@ -33,8 +39,8 @@ def diff_command(
 ) -> ExitCode:
     """Show what would change: against the live cluster, or (--base) against a Git ref.
 
-    Exit 0 when nothing changes, 1 when something does, 2 for invalid input (either side),
-    3 for a cluster error.
+    Exit 0 when nothing changes, 1 when something does, 2 for invalid input (either side) or
+    when a policy of policies/ denies (the diff is shown first), 3 for a cluster error.
     """
     if base is None:
         if head is not None:
@@ -44,5 +50,9 @@ def diff_command(
             sync_repository(request, connect_with(kubeconfig, context), RunEvents(log())), output
         )
     diff = diff_refs(path, base, head, facts=facts_or_none(cluster_facts))
-    print_changes(diff.changes, diff.summary, output, f"aimsync diff: {diff.title}")
+    print_changes(diff.changes, diff.summary, output, f"aimsync diff: {diff.title}",
+                  diff.budgets)
+    denied = print_verdicts(diff.policy, diff.files_read)
+    if denied is not None:  # a policy of the new side denies: as invalid input
+        return denied
     return ExitCode.CHANGES if diff.changes.has_changes else ExitCode.OK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import click
@@ -14,6 +14,8 @@ from aimsync.findings import Findings
 from aimsync.pipeline import SyncRun
 from aimsync.plan.changes import ChangeSet
 from aimsync.plan.summary import AimSummary, summarize_live
+from aimsync.policy import BudgetChange, PolicyReport
+from aimsync.report.budgets import budget_lines, budget_markdown, with_budgets
 from aimsync.report.diff import format_json, format_markdown, format_table, format_unified
 
 DIFF_OUTPUTS = ["table", "unified", "json", "markdown"]
@@ -38,21 +40,42 @@ class RunEvents:
             self.on_finished(run)
 
 
-def print_changes(changes: ChangeSet, summary: AimSummary, output: str, title: str) -> None:
+def print_changes(
+    changes: ChangeSet, summary: AimSummary, output: str, title: str,
+    budgets: Sequence[BudgetChange] = (),
+) -> None:
     if output == "unified":
         click.echo(format_unified(changes), nl=False)
     elif output == "json":
-        click.echo(format_json(changes, summary), nl=False)
+        click.echo(with_budgets(format_json(changes, summary), budgets), nl=False)
     elif output == "markdown":
         click.echo(format_markdown(changes, summary, title), nl=False)
+        if budgets:
+            click.echo("\n".join(["", *budget_markdown(budgets)]))
     else:
         click.echo(format_table(changes, summary), nl=False)
+        if budgets:
+            click.echo("\n".join(["", *budget_lines(budgets)]))
+
+
+def print_verdicts(policy: PolicyReport, files_read: int) -> ExitCode | None:
+    """The policies' findings on stderr; INVALID when one denies (None: none does)."""
+    if policy.ok:
+        log().warnings(policy.findings, files_read)
+        return None
+    log().findings(policy.findings, files_read)
+    return ExitCode.INVALID
 
 
 def print_plan(run: SyncRun, output: str) -> ExitCode:
-    """A live plan in the chosen format: 0 no change, 1 changes, 3 errors."""
+    """A live plan in the chosen format: 0 no change, 1 changes, 2 a policy denies, 3
+    errors (the policies' warnings were printed as the run started)."""
     changes = run.report.changes
-    print_changes(changes, summarize_live(changes), output, "aimsync diff: repository → cluster")
+    print_changes(changes, summarize_live(changes), output, "aimsync diff: repository → cluster",
+                  run.budgets)
+    if run.denied:
+        denials = Findings(run.derived.policy.findings.errors)
+        log().findings(denials, run.derived.validated.loaded.files_read)
     for waiting in run.report.waiting:
         log().note(
             f"AIMService {waiting.service_ref}: InferenceService "
@@ -60,4 +83,6 @@ def print_plan(run: SyncRun, output: str) -> ExitCode:
         )
     for failure in run.report.failures:
         log().error(str(failure))
+    if run.denied and run.exit_code is not ExitCode.FAILURE:
+        return ExitCode.INVALID
     return run.exit_code

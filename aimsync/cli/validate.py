@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aimsync.cli.context import facts_option, facts_or_none
 from aimsync.core.exit_codes import ExitCode
 from aimsync.pipeline import check_repository
 from aimsync.report.findings import format_github, format_json, format_text
@@ -29,13 +30,18 @@ from aimsync.report.findings import format_github, format_json, format_text
     default=None,
     help="Same as --output (e.g. --format github in a workflow).",
 )
-def validate_command(path: Path, output: str, format_: str | None) -> ExitCode:
-    """Check the AIM specs of the repository at PATH (default: the current folder).
+@facts_option("Nodes to match profiles against for the GPU budgets (the output of "
+              "`kubectl get nodes -o yaml`); without it every profile counts as available.")
+def validate_command(
+    path: Path, output: str, format_: str | None, cluster_facts: Path | None
+) -> ExitCode:
+    """Check the AIM specs of the repository at PATH (default: the current folder), and
+    the policies of its policies/ folder (ValidatingAdmissionPolicies, GPU budgets).
 
-    Exit 0 when valid (warnings allowed), 2 when not.
+    Exit 0 when valid (warnings allowed), 2 when not or when a policy denies.
     """
     output = format_ or output
-    checked = check_repository(path)
+    checked = check_repository(path, facts_or_none(cluster_facts))
     if output == "json":
         click.echo(format_json(checked.findings))
     elif output == "github":

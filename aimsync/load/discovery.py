@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -11,6 +12,9 @@ from aimsync.load.files import OUTSIDE, inside, resolved
 from aimsync.settings import SETTINGS_FILE
 
 SKIPPED_TOP_FOLDERS = ("status", "policies")
+POLICY_FOLDER = "policies"
+# Test cases of a policy (`aimsync policy test`) sit beside it; they are no policies.
+POLICY_TEST_SUFFIXES = (".test.yaml", ".test.yml")
 FOLDER_LINK = (
     "symbolic link to a folder: aimsync does not follow links to folders (the folder would "
     "be read twice, or under another namespace); move or copy the folder instead"
@@ -44,6 +48,26 @@ def discover_spec_files(
     """Every *.yaml / *.yml below `root`, sorted, except status/, policies/, dot-folders,
     the settings file and excluded paths. Links to files are followed only inside the
     repository; links to folders are refused (reported, never followed)."""
+    return _discover(root, None, exclude, max_files, lambda name: True)
+
+
+def discover_policy_files(
+    root: Path, exclude: list[str], max_files: int, *, tests: bool = False
+) -> tuple[list[DiscoveredFile], list[DiscoveryProblem]]:
+    """The *.yaml / *.yml files under policies/ (the same rules as for specs): the policies,
+    or with `tests` the policy test files (*.test.yaml) beside them."""
+    if not (root / POLICY_FOLDER).is_dir() or (root / POLICY_FOLDER).is_symlink():
+        if (root / POLICY_FOLDER).is_symlink():
+            return [], [DiscoveryProblem(POLICY_FOLDER, FOLDER_LINK)]
+        return [], []
+    return _discover(root, POLICY_FOLDER, exclude, max_files,
+                     lambda name: name.endswith(POLICY_TEST_SUFFIXES) == tests)
+
+
+def _discover(
+    root: Path, folder: str | None, exclude: list[str], max_files: int,
+    wanted: Callable[[str], bool],
+) -> tuple[list[DiscoveredFile], list[DiscoveryProblem]]:
     root = root.resolve()
     found: list[DiscoveredFile] = []
     problems: list[DiscoveryProblem] = []
@@ -59,7 +83,9 @@ def discover_spec_files(
             rel = relative.as_posix()
             if entry.name.startswith("."):
                 continue
-            if relative_dir == PurePosixPath(".") and entry.name in SKIPPED_TOP_FOLDERS:
+            if folder is None and relative_dir == PurePosixPath(".") and (
+                entry.name in SKIPPED_TOP_FOLDERS
+            ):
                 continue
             if rel == SETTINGS_FILE or _excluded(rel, exclude):
                 continue
@@ -83,7 +109,8 @@ def discover_spec_files(
                     continue
             if entry.is_dir(follow_symlinks=False):
                 walk(path, relative)
-            elif entry.name.endswith(SPEC_SUFFIXES):  # the reader refuses what is no file
+            elif entry.name.endswith(SPEC_SUFFIXES) and wanted(entry.name):
+                # the reader refuses what is no file
                 if len(found) >= max_files:
                     problems.append(
                         DiscoveryProblem(
@@ -93,7 +120,10 @@ def discover_spec_files(
                     return
                 found.append(DiscoveredFile(rel, path))
 
-    walk(root, PurePosixPath("."))
+    if folder is None:
+        walk(root, PurePosixPath("."))
+    else:
+        walk(root / folder, PurePosixPath(folder))
     for f in found:
         assert not f.relative.startswith("./")
     return found, problems

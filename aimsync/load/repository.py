@@ -13,7 +13,11 @@ from pathlib import Path
 from aimsync.core.errors import InvalidInput
 from aimsync.core.fields import format_field_path
 from aimsync.findings import Findings, Location
-from aimsync.load.discovery import discover_spec_files
+from aimsync.load.discovery import (
+    DiscoveredFile,
+    discover_policy_files,
+    discover_spec_files,
+)
 from aimsync.load.files import OUTSIDE, TooLarge, UnreadableFile, inside, read_regular_file
 from aimsync.load.settings_file import settings_from_document
 from aimsync.load.status_tree import StatusTree, read_status_tree
@@ -46,6 +50,8 @@ class LoadedRepository:
     findings: Findings = field(default_factory=Findings)
     files_read: int = 0
     status: StatusTree = field(default_factory=StatusTree)  # status/ as the last run wrote it
+    # The documents of policies/ (aimsync/policy reads them), each with its positions.
+    policy_documents: list[SourceDocument] = field(default_factory=list)
 
 
 def _decode(data: bytes, relative: str, findings: Findings) -> str | None:
@@ -161,6 +167,34 @@ def load_settings(root: Path, findings: Findings) -> Settings:
     return settings_from_document(documents, findings)
 
 
+def read_documents(
+    files: list[DiscoveredFile], settings: Settings, findings: Findings
+) -> list[SourceDocument]:
+    """Every document of the files, located; problems with a file are findings."""
+    limits = YamlLimits()
+    out: list[SourceDocument] = []
+    for discovered in files:
+        for document in read_file_documents(
+            discovered.absolute, discovered.relative, settings.limits.max_file_bytes,
+            findings, limits,
+        ):
+            out.append(SourceDocument(discovered.relative, document))
+    return out
+
+
+def load_policy_documents(
+    root: Path, settings: Settings, findings: Findings, *, tests: bool = False
+) -> tuple[list[SourceDocument], int]:
+    """The documents of policies/ (or, with `tests`, of its *.test.yaml files) and how many
+    files were read."""
+    files, problems = discover_policy_files(
+        root, settings.exclude, settings.limits.max_files, tests=tests
+    )
+    for problem in problems:
+        findings.error(Location(problem.relative), problem.message, rule="file.discovery")
+    return read_documents(files, settings, findings), len(files)
+
+
 def load_repository(root: Path) -> LoadedRepository:
     require_folder(root)
     findings = Findings()
@@ -184,4 +218,6 @@ def load_repository(root: Path) -> LoadedRepository:
             limits,
         ):
             loaded.documents.append(SourceDocument(discovered.relative, document))
+    loaded.policy_documents, policy_files = load_policy_documents(root, settings, findings)
+    loaded.files_read += policy_files
     return loaded

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from aimsync.findings import Finding, Findings
+from aimsync.findings import Finding, Findings, Severity
 
 
 def _summary(findings: list[Finding], files_read: int) -> str:
     errors = sum(1 for f in findings if f.is_error)
-    warnings = len(findings) - errors
+    notices = sum(1 for f in findings if f.severity is Severity.NOTICE)
+    warnings = len(findings) - errors - notices
     files = len({f.location.path for f in findings})
 
     def plural(n: int, word: str) -> str:
@@ -18,8 +19,9 @@ def _summary(findings: list[Finding], files_read: int) -> str:
     if not findings:
         return f"valid: {plural(files_read, 'file')} read, no problems"
     verdict = "invalid" if errors else "valid"
+    notes = f", {plural(notices, 'notice')}" if notices else ""
     return (
-        f"{verdict}: {plural(errors, 'error')}, {plural(warnings, 'warning')} in "
+        f"{verdict}: {plural(errors, 'error')}, {plural(warnings, 'warning')}{notes} in "
         f"{plural(files, 'file')} ({plural(files_read, 'file')} read)"
     )
 
@@ -65,7 +67,7 @@ def format_github(findings: Findings) -> str:
     """GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=…::message`."""
     lines = []
     for f in findings.sorted():
-        command = "error" if f.is_error else "warning"
+        command = f.severity.value  # error, warning, notice: the workflow commands
         title = f"aimsync {f.rule}" if f.rule else "aimsync"
         named = not f.field or f.message.startswith(f.field)
         message = f.message if named else f"{f.field}: {f.message}"

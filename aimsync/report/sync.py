@@ -88,6 +88,9 @@ def failed_run_json(error: AimsyncError) -> dict[str, object]:
         ] if isinstance(findings, Findings) else [],
         "changes": [],
         "failures": [],
+        # What was sent before it stopped (an invalid or denied repository: reads only).
+        "requests": {"reads": 0, "writes": 0, "dryRuns": 0, "retries": 0, "total": 0,
+                     **dict(getattr(error, "requests", None) or {})},
     }
 
 

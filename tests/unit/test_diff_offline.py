@@ -24,8 +24,10 @@ def git(repo: Path, *args: str) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """repo-layout committed as the base revision of a fresh Git repository."""
+    """repo-layout committed as the base revision of a fresh Git repository (without its
+    policies/: what they do to a diff is tested in test_policy_budget.py)."""
     shutil.copytree(ROOT / "repo-layout", tmp_path / "repo-layout")
+    shutil.rmtree(tmp_path / "repo-layout" / "policies")
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-qm", "base")

@@ -1,0 +1,186 @@
+"""Benchmark: what the baseline policies (repo-layout/policies/) add to `aimsync validate`.
+
+A generated repository of 1,000 services over 300 cluster profiles (benchmarks/generate.py,
+every service with a team label), validated without and with the baseline policies, as
+`aimsync validate` runs (pipeline.check_repository: load -> validate, and -> policy with
+policies/). Also the per-evaluation cost of the CEL engines compared for the choice:
+common-expression-language (cel-rust) and cel-python (pure Python), when the latter is
+installed.
+
+Usage: python benchmarks/policy.py [--services N] [--profiles N] [--repeat K] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from generate import generate
+
+from aimsync.cli import one_shot_process
+from aimsync.core.facts import ClusterFacts
+from aimsync.findings import Findings
+from aimsync.load.repository import load_repository
+from aimsync.pipeline import check_repository
+from aimsync.policy import check_policies, read_policy_set
+from aimsync.validate import validate_repository
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "repo-layout" / "policies"
+
+
+def _label_services(root: Path) -> None:
+    for path in (root / "namespaces").glob("*/services/*.yaml"):
+        text = path.read_text()
+        path.write_text(text.replace("metadata:\n", "metadata:\n  labels:\n    team: ml\n", 1))
+
+
+def _with_policies(root: Path) -> None:
+    (root / "policies").mkdir()
+    for path in BASELINE.glob("*.yaml"):
+        if not path.name.endswith(".test.yaml"):
+            shutil.copy(path, root / "policies" / path.name)
+    budget = root / "policies" / "gpu-budget.yaml"
+    budget.write_text(budget.read_text().replace("[ml-team]", "[team-0]")
+                      .replace("maxUnits: 16", "maxUnits: 100000"))
+
+
+# CPU time of this process: other work on the same 2 cores does not count (wall time is
+# printed too).
+CLOCK = time.process_time
+
+
+def _validate(root: Path) -> float:
+    """`aimsync validate` as the command runs it (the pipeline's check_repository)."""
+    start = CLOCK()
+    checked = check_repository(root)
+    assert checked.ok, checked.findings.errors[:3]
+    return CLOCK() - start
+
+
+def _validate_with_policies(root: Path) -> tuple[float, float, int]:
+    """The same with the baseline policies; and the policy stage alone (reading policies/,
+    compiling the CEL, resolving for the budgets, evaluating every policy on every spec)."""
+    start = CLOCK()
+    checked = check_repository(root)
+    total = CLOCK() - start
+    assert checked.ok, checked.findings.errors[:3]
+    assert checked.budgets and not any(b.exceeded for b in checked.budgets)
+    loaded = load_repository(root)
+    result = validate_repository(loaded)
+    middle = CLOCK()
+    found = Findings()
+    policies = read_policy_set(loaded.policy_documents, found)
+    report = check_policies(policies, result.specs, ClusterFacts.unknown(),
+                            sticky=loaded.status.bindings())
+    alone = CLOCK() - middle
+    assert not found.has_errors and report.ok
+    evaluations = sum(len(policies.policies) for _ in report.judged)
+    return total, alone, evaluations
+
+
+def _engines(n: int = 2000) -> dict[str, float]:
+    """Microseconds per evaluation of three typical expressions on an AIMService, with the
+    object converted once per object (as aimsync does) and the conversion alone."""
+    from aimsync.policy.cel import compile_expression, new_context
+
+    obj: dict[str, Any] = {
+        "apiVersion": "aim.eai.amd.com/v1alpha2", "kind": "AIMService",
+        "metadata": {"name": "svc", "namespace": "team-1", "labels": {"team": "a"}},
+        "spec": {"profile": {"name": "p"}, "replicas": 2,
+                 "env": [{"name": "LOG_LEVEL", "value": "info"},
+                         {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "s",
+                                                                            "key": "k"}}}]},
+    }
+    expressions = [
+        "object.spec.replicas <= 4",
+        "has(object.metadata.labels) && 'team' in object.metadata.labels",
+        "object.spec.env.all(e, !has(e.value) || e.name.upperAscii().split('_')"
+        ".all(w, w != 'TOKEN'))",
+    ]
+    out: dict[str, float] = {}
+    programs = [compile_expression(e) for e in expressions]
+    start = time.perf_counter()
+    for _ in range(n):
+        context = new_context({"object": obj})
+    out["cel-rust: convert one object (us)"] = (time.perf_counter() - start) / n * 1e6
+    start = time.perf_counter()
+    for _ in range(n):
+        for program in programs:
+            program.run(context)
+    out["cel-rust: evaluate (us)"] = (time.perf_counter() - start) / (n * len(programs)) * 1e6
+    try:
+        import celpy  # type: ignore[import-not-found]
+    except ImportError:
+        return out
+    env = celpy.Environment()
+    portable = [e.replace("e.name.upperAscii().split('_').all(w, w != 'TOKEN')",
+                          "!e.name.contains('TOKEN')") for e in expressions]
+    compiled = [env.program(env.compile(e)) for e in portable]
+    start = time.perf_counter()
+    for _ in range(n):
+        activation = {"object": celpy.json_to_cel(obj)}
+    out["cel-python: convert one object (us)"] = (time.perf_counter() - start) / n * 1e6
+    start = time.perf_counter()
+    for _ in range(n):
+        for program in compiled:
+            program.evaluate(activation)
+    out["cel-python: evaluate (us)"] = (time.perf_counter() - start) / (n * len(compiled)) * 1e6
+    rust = [compile_expression(e) for e in portable]
+    start = time.perf_counter()
+    for _ in range(n):
+        for program in rust:
+            program.run(context)
+    out["cel-rust: evaluate, same expressions (us)"] = (
+        (time.perf_counter() - start) / (n * len(rust)) * 1e6)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--profiles", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="one JSON line at the end")
+    args = parser.parse_args()
+    # As the command runs (aimsync.cli.main): the collector set for a one-shot process.
+    with tempfile.TemporaryDirectory() as tmp, one_shot_process():
+        plain, policed = Path(tmp) / "plain", Path(tmp) / "policies"
+        for root in (plain, policed):
+            generate(root, args.services, args.profiles)
+            _label_services(root)
+        _with_policies(policed)
+        _validate(plain), _validate_with_policies(policed)  # warm the caches
+        base, full, alone = [], [], []
+        evaluations = 0
+        for _ in range(args.repeat):  # interleaved: the machine's noise hits both alike
+            base.append(_validate(plain))
+            total, policy_part, evaluations = _validate_with_policies(policed)
+            full.append(total)
+            alone.append(policy_part)
+    best_base, best_full = min(base), min(full)
+    added = (statistics.median(full) - statistics.median(base)) / statistics.median(base)
+    print(f"validate {args.services} services + {args.profiles} profiles (CPU seconds of "
+          "this process):")
+    print(f"  without policies   best {best_base:.3f} s, median {statistics.median(base):.3f} s")
+    print(f"  with the baseline  best {best_full:.3f} s, median {statistics.median(full):.3f} s"
+          f" (policies alone: best {min(alone):.3f} s, {evaluations} policy evaluations)")
+    print(f"  added: {added * 100:.1f} % (medians), {(best_full - best_base) / best_base * 100:.1f}"
+          " % (best)")
+    engines = _engines()
+    for name, value in engines.items():
+        print(f"  {name}: {value:.1f}")
+    if args.json:
+        print(json.dumps({"services": args.services, "base_median": statistics.median(base),
+                          "policies_median": statistics.median(full), "added": added,
+                          "policies_alone_best": min(alone), **engines}))
+
+
+if __name__ == "__main__":
+    main()
