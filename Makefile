@@ -4,7 +4,7 @@ PIP ?= $(PYTHON) -m pip
 
 .PHONY: install install-test test test-unit test-integration lint golden testcluster \
 	testcluster-build testcluster-down benchmark-validate benchmark-render benchmark-sync \
-	reliability-table
+	reliability-table demo
 
 install:
 	$(PIP) install --quiet .
@@ -59,3 +59,16 @@ benchmark-render: install
 
 benchmark-sync: install-test
 	$(PYTHON) benchmarks/sync.py
+
+# The main job end to end on this machine: installs aimsync with its locked dependencies into
+# a virtual environment (DEMO_VENV, .venv by default), starts the bundled kube-apiserver +
+# etcd (built once from the Kubernetes Go modules, cached in ~/.cache/aimsync), syncs a copy
+# of repo-layout/, then says how to look around and how to stop the cluster.
+# DEMO_DIR=... puts the cluster and the copy there.
+DEMO_VENV ?= .venv
+demo:
+	test -x "$(DEMO_VENV)/bin/python" || $(PYTHON) -m venv "$(DEMO_VENV)"
+	"$(DEMO_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check \
+		--require-hashes -r requirements.lock
+	"$(DEMO_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps .
+	"$(DEMO_VENV)/bin/python" scripts/demo.py $(if $(DEMO_DIR),--dir "$(DEMO_DIR)")

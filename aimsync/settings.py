@@ -13,6 +13,9 @@ from aimsync.api.base import DNS1123_LABEL, APIModel, NonNegInt32, Quantity
 from aimsync.core.quantity import parse_quantity
 
 SETTINGS_FILE = "aimsync.yaml"
+# A file of the same schema whose keys replace the repository's (a cluster's overrides: the
+# CronJob mounts its aimsync-settings ConfigMap there, deploy/base/cronjob.yaml).
+SETTINGS_OVERRIDES_VARIABLE = "AIMSYNC_SETTINGS_FILE"
 # What the operator's public release of e837778 (0.2.5) compiles in as DefaultDownloadImage
 # (its Makefile: docker.io/amdenterpriseai/aim-artifact-downloader:$(TAG); the images moved
 # there in 0.2.4). Set `downloaderImage` to the one your AIM Engine release uses.

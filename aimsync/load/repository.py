@@ -19,10 +19,10 @@ from aimsync.load.discovery import (
     discover_spec_files,
 )
 from aimsync.load.files import OUTSIDE, TooLarge, UnreadableFile, inside, read_regular_file
-from aimsync.load.settings_file import settings_from_document
+from aimsync.load.settings_file import settings_from_document, with_overrides
 from aimsync.load.status_tree import StatusTree, read_status_tree
 from aimsync.load.yaml_reader import YamlDocument, YamlLimits, read_yaml_documents
-from aimsync.settings import SETTINGS_FILE, Settings
+from aimsync.settings import SETTINGS_FILE, SETTINGS_OVERRIDES_VARIABLE, Settings
 
 
 class RepositoryNotFound(InvalidInput):
@@ -155,6 +155,20 @@ def read_file_documents(
 
 
 def load_settings(root: Path, findings: Findings) -> Settings:
+    """The repository's aimsync.yaml, then this cluster's overrides when
+    $AIMSYNC_SETTINGS_FILE names a file (the CronJob mounts its ConfigMap there)."""
+    settings = _repository_settings(root, findings)
+    overrides_file = os.environ.get(SETTINGS_OVERRIDES_VARIABLE)
+    if not overrides_file:
+        return settings
+    documents = read_file_documents(
+        Path(overrides_file), overrides_file, Settings().limits.max_file_bytes, findings,
+        YamlLimits(),
+    )
+    return with_overrides(settings, settings_from_document(documents, findings, overrides_file))
+
+
+def _repository_settings(root: Path, findings: Findings) -> Settings:
     path = root / SETTINGS_FILE
     if not os.path.lexists(path):
         return Settings()

@@ -610,7 +610,7 @@ def test_a_missing_object_is_not_a_missing_api() -> None:
 
 
 def test_rbac_grants_scaled_objects_like_http_routes() -> None:
-    role = next(yaml.safe_load_all((ROOT / "deploy/rbac.yaml").read_text()))
+    role = next(yaml.safe_load_all((ROOT / "deploy/base/rbac.yaml").read_text()))
     verbs = {r["resources"][0]: r["verbs"] for r in role["rules"]}
     assert verbs["scaledobjects"] == verbs["httproutes"]
     assert RESOURCES["ScaledObject"].plural == "scaledobjects"
