@@ -40,7 +40,7 @@ reliability-table: install-test
 
 # Regenerate the golden CLI outputs under tests/golden/ after an intended change.
 golden: install-test
-	AIMSYNC_UPDATE_GOLDEN=1 $(PYTHON) -m pytest tests/unit/test_cli_golden.py -q
+	AIMSYNC_UPDATE_GOLDEN=1 $(PYTHON) -m pytest tests/unit/test_cli_golden.py tests/unit/test_diff_golden.py -q
 
 testcluster-build: install-test
 	$(PYTHON) -m tests.cluster build

@@ -201,11 +201,12 @@ def facts_from_file(path: Path, files_read: int = 0) -> ClusterFacts:
 
 
 def render_repository(
-    root: Path, *, facts: ClusterFacts | None = None, label: str = ""
+    root: Path, *, facts: ClusterFacts | None = None, label: str = "",
+    namespaces: tuple[str, ...] = (),
 ) -> Derived:
     """Everything the offline commands print. Without facts every profile counts as
-    available (and the notes say so)."""
-    validated = validated_repository(root, label)
+    available (and the notes say so). `namespaces`: only those (as -n)."""
+    validated = narrowed_to(validated_repository(root, label), namespaces)
     return derive(validated, facts if facts is not None else ClusterFacts.unknown())
 
 
@@ -235,17 +236,21 @@ def _side(derived: Derived) -> RenderedSide:
 
 
 def diff_refs(
-    root: Path, base: str, head: str | None = None, *, facts: ClusterFacts | None = None
+    root: Path, base: str, head: str | None = None, *, facts: ClusterFacts | None = None,
+    namespaces: tuple[str, ...] = (),
 ) -> OfflineDiff:
     """The repository at `base` against `head` (default: the working tree), both rendered
-    offline with the same facts. Raises InvalidRepository naming the side that is invalid."""
+    offline with the same facts (and only `namespaces`, when given). Raises
+    InvalidRepository naming the side that is invalid."""
     with tree_at_ref(root, base) as base_root:
-        before = render_repository(base_root, facts=facts, label=base)
+        before = render_repository(base_root, facts=facts, label=base, namespaces=namespaces)
         if head is None:
-            after = render_repository(root, facts=facts, label="the working tree")
+            after = render_repository(root, facts=facts, label="the working tree",
+                                      namespaces=namespaces)
         else:
             with tree_at_ref(root, head) as head_root:
-                after = render_repository(head_root, facts=facts, label=head)
+                after = render_repository(head_root, facts=facts, label=head,
+                                          namespaces=namespaces)
     changes = compare_sets(before.gated(REVIEW).objects, after.gated(REVIEW).objects)
     title = f"{base} → {head or 'working tree'}"
     budgets = budget_changes(

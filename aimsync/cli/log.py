@@ -1,13 +1,15 @@
 """What the commands say on stderr: errors, notes, progress, findings. `--log-format json`
 makes every line a JSON object (for a CronJob's log collector); stdout stays the command's
-output."""
+output. Also: file names as the repository root names them (GitHub annotations)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 
 import click
 
@@ -64,3 +66,42 @@ class Log:
             return
         text = format_text(found, files_read)
         click.echo(text.rsplit("\n", 2)[0] if warnings_only else text, err=True)
+
+
+# -- paths as the repository names them ----------------------------------------------------
+
+
+def repository_root(path: Path, env: Mapping[str, str]) -> Path | None:
+    """The top of the Git work tree that holds `path` (the nearest folder with a `.git`
+    entry: a clone, a worktree or a submodule), else `$GITHUB_WORKSPACE` when it holds
+    `path`, else None."""
+    folder = path.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    workspace = env.get("GITHUB_WORKSPACE")
+    if workspace:
+        top = Path(workspace).resolve()
+        if folder == top or top in folder.parents:
+            return top
+    return None
+
+
+def repository_prefix(path: Path, env: Mapping[str, str]) -> str:
+    """What to put before a file name relative to `path` so that it is relative to the
+    repository root (`deploy/aim/`; empty at the root or outside any repository)."""
+    top = repository_root(path, env)
+    if top is None:
+        return ""
+    relative = path.resolve().relative_to(top).as_posix()
+    return "" if relative == "." else f"{relative}/"
+
+
+def rooted(found: Findings, prefix: str) -> Findings:
+    """The findings with their files named from the repository root."""
+    if not prefix:
+        return found
+    return Findings([
+        replace(f, location=replace(f.location, path=prefix + f.location.path))
+        for f in found.items
+    ])

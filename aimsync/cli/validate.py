@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from aimsync.cli.context import facts_option, facts_or_none
+from aimsync.cli.log import repository_prefix, rooted
 from aimsync.core.exit_codes import ExitCode
 from aimsync.pipeline import check_repository
 from aimsync.report.findings import format_github, format_json, format_text
@@ -21,7 +23,8 @@ from aimsync.report.findings import format_github, format_json, format_text
     default="text",
     show_default=True,
     help="text: one line per problem, grouped by file; json: a list of findings; github: "
-    "GitHub Actions annotations.",
+    "GitHub Actions annotations (files named from the repository root: the Git work tree "
+    "holding PATH, else $GITHUB_WORKSPACE).",
 )
 @click.option(
     "--format",
@@ -45,7 +48,8 @@ def validate_command(
     if output == "json":
         click.echo(format_json(checked.findings))
     elif output == "github":
-        text = format_github(checked.findings)
+        # GitHub places an annotation by its path from the repository root, whatever PATH is.
+        text = format_github(rooted(checked.findings, repository_prefix(path, os.environ)))
         if text:
             click.echo(text)
         summary = format_text(checked.findings, checked.files_read).splitlines()[-1]

@@ -1,35 +1,35 @@
-"""A change set for people and programs: table, unified diff, JSON, Markdown (PR comment)."""
+"""A change set for people and programs: table, unified diff, JSON, Markdown (PR comment),
+HTML (the full report). Every format starts with the spec-level summary."""
 
 from __future__ import annotations
 
-import difflib
 import json
 
+from aimsync.core.objects import ObjectKey
 from aimsync.plan.changes import Action, ChangeSet, ObjectChange
-from aimsync.plan.compare import json_patch
-from aimsync.plan.summary import AimSummary
-from aimsync.report.manifests import to_yaml
+from aimsync.plan.summary import AimSummary, Gpus, ServiceChange, SpecChange
+from aimsync.report.embedded import data_patch
+from aimsync.report.fields import shown
+from aimsync.report.markdown import DEFAULT_MAX_BYTES, MarkdownOptions, render_markdown
 from aimsync.report.masking import mask_pair
+from aimsync.report.object_diff import masked_as_data, unified_object_diff
+from aimsync.report.summary import counts, field_part, plural, render_parts, service_parts
 from aimsync.report.table import columns
 
-MARKDOWN_BUDGET = 60_000  # GitHub comments hold 65,536 characters
-
-
-def _masked(change: ObjectChange) -> tuple[dict[str, object] | None, dict[str, object] | None]:
-    return mask_pair(change.before, change.after)
-
-
-def unified_object_diff(change: ObjectChange) -> str:
-    before, after = _masked(change)
-    name = f"{change.key.kind}/{change.key.namespace}/{change.key.name}"
-    # Keys sorted on both sides, so that only values and real additions show (as kubectl).
-    lines = difflib.unified_diff(
-        to_yaml(before, sort_keys=True).splitlines(keepends=True) if before else [],
-        to_yaml(after, sort_keys=True).splitlines(keepends=True) if after else [],
-        fromfile=f"a/{name}" if before else "/dev/null",
-        tofile=f"b/{name}" if after else "/dev/null",
-    )
-    return "".join(lines)
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MarkdownOptions",
+    "format_json",
+    "format_markdown",
+    "format_table",
+    "format_unified",
+    "masked_as_data",
+    "render_markdown",
+    "summary_json",
+    "summary_lines",
+    "unified_object_diff",
+    "wait_to",
+]
 
 
 # What a change waits for after it is applied (kapp's "Wait to").
@@ -44,39 +44,65 @@ def wait_to(change: ObjectChange) -> str:
     return "-"
 
 
-def _counts(changes: ChangeSet) -> str:
-    text = (
-        f"{changes.count(Action.CREATE)} to create, {changes.count(Action.UPDATE)} to update, "
-        f"{changes.count(Action.DELETE)} to delete, {changes.count(Action.UNCHANGED)} unchanged"
-    )
-    skipped = changes.count(Action.SKIP)
-    return text + (f", {skipped} skipped" if skipped else "")
+# -- the summary as lines (table, unified) -------------------------------------------------
 
 
-def summary_lines(summary: AimSummary) -> list[str]:
-    lines: list[str] = []
-    for service in summary.services_added:
-        lines.append(f"+ service {service}")
-    for service in summary.services_removed:
-        lines.append(f"- service {service}")
-    for switch in summary.switches:
-        lines.append(
-            f"~ {switch.service}: profile {switch.before} -> {switch.after} ({switch.why})"
-        )
-    for model, before, after in summary.gpu_changes:
-        lines.append(f"~ GPU demand {model}: {before} -> {after}")
-    for cache in summary.caches:
-        sign = {"added": "+", "removed": "-"}.get(cache.action, "~")
-        lines.append(
-            f"{sign} cache {cache.namespace}/{cache.name} ({cache.source}, {cache.size})"
-        )
+def _plain_code(value: str) -> str:
+    return value
+
+
+def _spec_lines(spec: SpecChange, file_prefix: str) -> list[str]:
+    lines = [f"  {spec.action.sign} {spec.ref}  ({file_prefix}{spec.where})"]
+    for field in spec.fields:
+        line = f"  (line {field.line})" if field.line else ""
+        lines.append("      " + render_parts([field_part(field, short=False)], _plain_code, "->")
+                     + line)
+    reach = []
+    if spec.services and spec.kind != "AIMService":
+        reach.append(f"reaches {plural(len(spec.services), 'service')}")
+    if spec.objects:
+        reach.append(f"{plural(len(spec.objects), 'derived object')} change")
+    if reach:
+        lines.append("      " + "; ".join(reach))
     return lines
 
 
-def format_table(changes: ChangeSet, summary: AimSummary | None) -> str:
+def _service_line(service: ServiceChange) -> str:
+    parts = render_parts(service_parts(service), _plain_code, "->")
+    return f"  {service.action.sign} service {service.ref}" + (f": {parts}" if parts else "")
+
+
+def summary_lines(summary: AimSummary, file_prefix: str = "") -> list[str]:
+    """The spec-level summary as indented lines (empty when nothing changes at AIM level)."""
+    lines: list[str] = []
+    if summary.specs:
+        lines.append("Spec changes:")
+        for spec in summary.specs:
+            lines += _spec_lines(spec, file_prefix)
+    if summary.services:
+        lines.append("Services:")
+        lines += [_service_line(s) for s in summary.services]
+    gpus = summary.gpu_namespace_changes
+    if gpus:
+        lines.append("GPU demand:")
+        lines += [f"  ~ GPU demand {ns}/{m}: {b} -> {a}" for ns, m, b, a in gpus]
+        lines += [f"  ~ GPU demand {m}: {b} -> {a} (total)" for m, b, a in summary.gpu_changes]
+    if summary.caches:
+        lines.append("Caches:")
+        for cache in summary.caches:
+            sign = {"added": "+", "removed": "-"}.get(cache.action, "~")
+            lines.append(
+                f"  {sign} cache {cache.namespace}/{cache.name} ({cache.source}, {cache.size})"
+            )
+    return lines
+
+
+def format_table(
+    changes: ChangeSet, summary: AimSummary | None, file_prefix: str = ""
+) -> str:
     lines: list[str] = []
     if summary is not None and not summary.empty:
-        lines += ["AIM changes:", *(f"  {line}" for line in summary_lines(summary)), ""]
+        lines += [*summary_lines(summary, file_prefix), ""]
     rows = [["NAMESPACE", "NAME", "KIND", "ACTION", "WAIT TO", "REASON"]]
     for change in [c for c in changes.changes if c.changed or c.action is Action.SKIP]:
         rows.append(
@@ -85,18 +111,81 @@ def format_table(changes: ChangeSet, summary: AimSummary | None) -> str:
         )
     if len(rows) > 1:
         lines += [*columns(rows), ""]
-    lines.append(_counts(changes) if changes.has_changes else f"no changes ({_counts(changes)})")
+    lines.append(counts(changes) if changes.has_changes else f"no changes ({counts(changes)})")
     return "\n".join(lines) + "\n"
 
 
-def format_unified(changes: ChangeSet) -> str:
-    return "".join(unified_object_diff(c) for c in changes.changed)
+def format_unified(
+    changes: ChangeSet, summary: AimSummary | None = None, file_prefix: str = ""
+) -> str:
+    """`kubectl diff`-style; the summary first, as lines before the first file header (which
+    patch tools skip)."""
+    head = ""
+    if summary is not None and not summary.empty:
+        head = "\n".join(summary_lines(summary, file_prefix)) + "\n\n"
+    return head + "".join(unified_object_diff(c) for c in changes.changed)
 
 
-def format_json(changes: ChangeSet, summary: AimSummary | None) -> str:
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def _key(key: ObjectKey) -> dict[str, str]:
+    return {"kind": key.kind, "namespace": key.namespace, "name": key.name}
+
+
+def summary_json(summary: AimSummary, file_prefix: str = "") -> dict[str, object]:
+    def spec(s: SpecChange) -> dict[str, object]:
+        return {
+            "kind": s.kind, "namespace": s.namespace, "name": s.name, "action": s.action.value,
+            "file": file_prefix + s.file, "line": s.line or None,
+            "fields": [shown(f).to_dict() for f in s.fields],
+            "services": list(s.services), "objects": [_key(k) for k in s.objects],
+        }
+
+    def gpus(value: Gpus | None) -> dict[str, object] | None:
+        return None if value is None else {"accelerator": value.model, "count": value.count}
+
+    def service(s: ServiceChange) -> dict[str, object]:
+        return {
+            "namespace": s.namespace, "name": s.name, "action": s.action.value,
+            "file": file_prefix + s.file if s.file else None, "line": s.line or None,
+            "profile": {"before": s.profile_before, "after": s.profile_after,
+                        "why": s.why or None},
+            "fields": [shown(f).to_dict() for f in s.own],
+            "profileFields": [shown(f).to_dict() for f in s.profile_fields],
+            "gpus": {"before": gpus(s.gpus_before), "after": gpus(s.gpus_after)},
+            "objects": [_key(k) for k in s.objects],
+        }
+
+    return {
+        "specs": [spec(s) for s in summary.specs],
+        "services": [service(s) for s in summary.services],
+        "gpuDemand": {
+            "byNamespace": [
+                {"namespace": ns, "accelerator": m, "before": b, "after": a}
+                for ns, m, b, a in summary.gpu_namespace_changes
+            ],
+            "total": [
+                {"accelerator": m, "before": b, "after": a} for m, b, a in summary.gpu_changes
+            ],
+        },
+        "caches": [
+            {"action": c.action, "namespace": c.namespace, "name": c.name,
+             "source": c.source, "size": c.size}
+            for c in summary.caches
+        ],
+    }
+
+
+def format_json(
+    changes: ChangeSet, summary: AimSummary | None, file_prefix: str = ""
+) -> str:
+    document: dict[str, object] = {}
+    document["counts"] = {a.value: changes.count(a) for a in Action}
+    if summary is not None:
+        document["summary"] = summary_json(summary, file_prefix)
     items = []
     for change in changes.changes:
-        before, after = _masked(change)
         item: dict[str, object] = {
             "apiVersion": change.key.api_version,
             "kind": change.key.kind,
@@ -105,88 +194,22 @@ def format_json(changes: ChangeSet, summary: AimSummary | None) -> str:
             "action": change.action.value,
             "reason": change.reason,
         }
-        if change.action is Action.UPDATE and before is not None and after is not None:
-            item["patch"] = list(json_patch(before, after))
+        if change.action is Action.UPDATE:
+            before, after = masked_as_data(change)
+            if before is not None and after is not None:
+                item["patch"] = data_patch(before, after)
         elif change.action is Action.CREATE:
-            item["object"] = after
+            item["object"] = mask_pair(None, change.after)[1]
         items.append(item)
-    document: dict[str, object] = {"changes": items}
-    if summary is not None:
-        document["aim"] = {
-            "servicesAdded": summary.services_added,
-            "servicesRemoved": summary.services_removed,
-            "profileSwitches": [
-                {"service": s.service, "from": s.before, "to": s.after, "why": s.why}
-                for s in summary.switches
-            ],
-            "gpuDemand": [
-                {"accelerator": m, "before": b, "after": a} for m, b, a in summary.gpu_changes
-            ],
-            "caches": [
-                {"action": c.action, "namespace": c.namespace, "name": c.name,
-                 "source": c.source, "size": c.size}
-                for c in summary.caches
-            ],
-        }
-    return json.dumps(document, indent=2) + "\n"
-
-
-def _markdown_summary(summary: AimSummary) -> list[str]:
-    out: list[str] = []
-    if summary.services_added or summary.services_removed:
-        out.append("**Services:** " + ", ".join(
-            [f"added `{s}`" for s in summary.services_added]
-            + [f"removed `{s}`" for s in summary.services_removed]
-        ))
-        out.append("")
-    if summary.switches:
-        out += ["| Service | Profile before | Profile after | Why |", "|---|---|---|---|"]
-        out += [f"| `{s.service}` | `{s.before}` | `{s.after}` | {s.why} |"
-                for s in summary.switches]
-        out.append("")
-    if summary.gpu_changes:
-        out += ["| Accelerator | GPUs before | GPUs after |", "|---|---:|---:|"]
-        out += [f"| {m} | {b} | {a} |" for m, b, a in summary.gpu_changes]
-        out.append("")
-    if summary.caches:
-        out += ["| Cache | Change | Source | Size |", "|---|---|---|---|"]
-        out += [f"| `{c.namespace}/{c.name}` | {c.action} | `{c.source}` | {c.size} |"
-                for c in summary.caches]
-        out.append("")
-    return out
+    document["changes"] = items
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def format_markdown(
-    changes: ChangeSet, summary: AimSummary | None, title: str, budget: int = MARKDOWN_BUDGET
+    changes: ChangeSet, summary: AimSummary | None, title: str,
+    budget: int = DEFAULT_MAX_BYTES, marker: str = "aimsync-diff",
 ) -> str:
-    """Summary first, one collapsible section per object, cut only between objects."""
-    head = [f"### {title}", "", f"**{_counts(changes)}**", ""]
-    if summary is not None and not summary.empty:
-        head += ["#### AIM changes", "", *_markdown_summary(summary)]
-    if not changes.has_changes:
-        return "\n".join([*head, "No changes to the derived Kubernetes objects."]) + "\n"
-    head += ["#### Objects", "", "| Action | Kind | Object |", "|---|---|---|"]
-    head += [
-        f"| {c.action.value} | {c.key.kind} | `{c.key.namespace}/{c.key.name}` |"
-        for c in changes.changed
-    ]
-    head.append("")
-    text = "\n".join(head) + "\n"
-    left_out = 0
-    for change in changes.changed:
-        diff = unified_object_diff(change).replace("```", "` ` `")
-        section = (
-            f"<details><summary>{change.action.value} {change.key.kind} "
-            f"{change.key.namespace}/{change.key.name}</summary>\n\n```diff\n{diff}```\n\n"
-            "</details>\n"
-        )
-        if len(text) + len(section) > budget - 200:
-            left_out += 1
-            continue
-        text += section
-    if left_out:
-        text += (
-            f"\n_{left_out} more changed object(s) did not fit in this comment; run "
-            "`aimsync diff -o unified` to see every change._\n"
-        )
-    return text
+    """The pull-request comment: summary first, at most `budget` bytes (UTF-8)."""
+    options = MarkdownOptions(max_bytes=budget, marker=marker)
+    return render_markdown(changes, summary, title, options).comment
+

@@ -89,9 +89,12 @@ def _mask_strings(node: object) -> object:
 
 
 def mask_pair(
-    before: dict[str, object] | None, after: dict[str, object] | None
+    before: dict[str, object] | None, after: dict[str, object] | None,
+    *, embedded_as_data: bool = False,
 ) -> tuple[dict[str, object] | None, dict[str, object] | None]:
-    """Copies of both manifests with credential values masked consistently."""
+    """Copies of both manifests with credential values masked consistently; with
+    `embedded_as_data` the profile file of a ConfigMap is left parsed (a diff compares it as
+    data) instead of written back as text."""
     sides: list[dict[str, Any] | None] = [copy.deepcopy(before), copy.deepcopy(after)]
     embedded = [_unpack_embedded(side) if side is not None else [] for side in sides]
     old, new = (dict(_slots(side)) if side is not None else {} for side in sides)
@@ -104,7 +107,7 @@ def mask_pair(
         same = path in old_values and old_values[path] == container[key]
         container[key] = MASK if same else f"{MASK} (after)"
     for side, keys in zip(sides, embedded, strict=True):
-        if side is not None:
+        if side is not None and not embedded_as_data:
             _repack_embedded(side, keys)
     first, second = (_masked_strings(side) for side in sides)
     return first, second

@@ -527,9 +527,9 @@ def test_live_diff_markdown_has_the_aim_summary(
     succeed_jobs(api_client, namespace)  # the InferenceService is now due
     result = run(control_plane, "diff", str(root), "--cluster-facts", FACTS, "-o", "markdown")
     assert result.exit_code == 1, result.output
-    assert f"**Services:** added `{namespace}/chat`" in result.stdout
-    assert "| MI300X | 0 | 1 |" in result.stdout
-    assert "<details><summary>create InferenceService" in result.stdout
+    assert f"| + | `{namespace}/chat` |" in result.stdout  # the service, added
+    assert f"| `{namespace}` | MI300X | 0 | 1 |" in result.stdout  # its GPU demand
+    assert "<details><summary><code>create</code> InferenceService" in result.stdout
 
 
 def test_sync_json_report(

@@ -59,11 +59,14 @@ def test_profile_switch_and_gpu_delta_in_markdown(repo: Path) -> None:
     assert result.exit_code == 1
     out = result.stdout
     assert (
-        "| `ml-team/qwen-batch` | `qwen3-32b-fp8-mi300x-throughput` | "
-        "`qwen3-32b-fp8-mi300x-latency` |" in out
+        "| ~ | `ml-team/qwen-batch` | profile.selector.metric `throughput` → `latency`; profile "
+        "`qwen3-32b-fp8-mi300x-throughput` → `qwen3-32b-fp8-mi300x-latency` (" in out
     )
-    assert "| MI300X | 11 | 7 |" in out
-    assert "<details><summary>update InferenceService ml-team/qwen-batch-269e3ddf</summary>" in out
+    assert "| `ml-team` | MI300X | 11 | 7 |" in out
+    assert (
+        "<details><summary><code>update</code> InferenceService "
+        "<code>ml-team/qwen-batch-269e3ddf</code> · AIMService ml-team/qwen-batch</summary>" in out
+    )
     assert out.count("```diff") == out.count("```\n\n</details>")  # every fence closed
 
 

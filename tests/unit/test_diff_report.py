@@ -59,8 +59,8 @@ def test_markdown_stays_within_budget_and_says_what_was_left_out() -> None:
     before = [obj(f"o{i:03}", "a" * 500, env="X") for i in range(100)]
     after = [obj(f"o{i:03}", "b" * 500, env="X") for i in range(100)]
     text = format_markdown(compare_sets(before, after), None, "t", budget=20_000)
-    assert len(text) <= 20_000
-    assert "more changed object(s) did not fit in this comment" in text
+    assert len(text.encode()) <= 20_000
+    assert "changed objects are not shown here** (this comment stays under 20,000 bytes)" in text
     assert text.count("<details>") == text.count("</details>")
     assert text.count("```diff") == text.count("```\n\n</details>")
 
