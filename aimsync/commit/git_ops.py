@@ -12,12 +12,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from aimsync.commit.refs import checked_branch
 from aimsync.core.errors import AimsyncError, InvalidInput
 from aimsync.load.status_tree import STATUS_DIR
+
+if TYPE_CHECKING:  # GitPython is imported by the commands that use Git, when they do
+    import git
 
 PUSH_ATTEMPTS = 4
 
@@ -66,6 +68,8 @@ class GitContext:
     @staticmethod
     def open(root: Path, identity: GitIdentity, env: Mapping[str, str] | None = None,
              mask: tuple[str, ...] = ()) -> GitContext | None:
+        import git
+
         try:
             repo = git.Repo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -88,6 +92,8 @@ class GitContext:
         return text
 
     def run(self, *args: str) -> str:
+        import git
+
         try:
             with self.repo.git.custom_environment(**self.env):
                 return str(self.repo.git.execute(

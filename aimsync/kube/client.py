@@ -13,17 +13,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import urllib3
-from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
+from typing import TYPE_CHECKING, Any
 
 from aimsync.core.halt import Halted, WriteInDoubt
 from aimsync.kube.errors import ApiError, ConnectionFailed, Invalid, KubeError, api_error
 from aimsync.kube.guard import RequestGuard
 from aimsync.load.files import UnreadableFile, read_regular_file
+
+if TYPE_CHECKING:
+    # The `kubernetes` package costs a command that never talks to a cluster a good part of
+    # its start-up: it is imported when a client connects (or sends its first request).
+    from kubernetes import client
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
@@ -94,6 +94,9 @@ class KubeClient:
         kubeconfig: Path | None = None, context: str | None = None, pool_size: int = 8
     ) -> KubeClient:
         """From a kubeconfig (flag, $KUBECONFIG or ~/.kube/config), else in-cluster."""
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
         configuration = client.Configuration()
         if kubeconfig is not None:
             try:  # a FIFO or a device would hang the loader, a huge file exhaust memory
@@ -186,6 +189,9 @@ class KubeClient:
     ) -> tuple[int, bytes]:
         """One request with retries; an answer other than 2xx raises its typed error. The
         guard decides before each attempt whether it may be sent, and for how long."""
+        import urllib3  # loaded with the client already (see TYPE_CHECKING above)
+        from kubernetes.client.exceptions import ApiException
+
         dry_run = ("dryRun", "All") in query_params
         write = method in WRITE_METHODS and not dry_run
         delay = self.retry.first_delay

@@ -13,11 +13,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from aimsync.core.errors import InvalidInput
 from aimsync.load.repository import require_folder
+
+if TYPE_CHECKING:  # GitPython is imported by the commands that use Git, when they do
+    import git
 
 LINK_MODE = 0o120000
 MAX_TREE_BYTES = 512 * 1024 * 1024  # all files of the folder at the ref, together
@@ -34,6 +36,8 @@ def _checked_ref(ref: str) -> str:
 
 
 def _commit(repo: git.Repo, ref: str) -> git.Commit:
+    import git
+
     try:
         commit = repo.commit(_checked_ref(ref))
         _ = commit.tree  # a commit beyond a shallow clone's boundary has a name but no data
@@ -84,6 +88,8 @@ def _write_tree(tree: git.Tree, target: Path, budget: list[int]) -> None:
 @contextmanager
 def tree_at_ref(path: Path, ref: str) -> Iterator[Path]:
     """Yields a folder holding `path` as committed at `ref` (empty if it did not exist)."""
+    import git
+
     require_folder(path)
     try:
         repo = git.Repo(path, search_parent_directories=True)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import jsonpatch
-from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
 
 from aimsync.core.fields import FieldPath
 from aimsync.core.objects import DesiredObject, ObjectKey
@@ -146,6 +144,11 @@ def field_changes(before: object, after: object) -> list[FieldChange]:
     `env` lists compared by name), sorted by where it is."""
     if before == after:
         return []
+    # Imported here: deepdiff (and what it loads) costs every command its start-up, and only
+    # a diff of two repositories needs it.
+    from deepdiff import DeepDiff
+    from deepdiff.helper import NotPresent
+
     diff = DeepDiff(_keyed(before), _keyed(after), view="tree", verbose_level=2)
     out: list[FieldChange] = []
     for levels in diff.values():

@@ -63,3 +63,20 @@ def test_version_names_the_commit_of_the_checkout() -> None:
         assert result.stdout.strip().endswith(f"(commit {head})")
     else:  # a copy without .git
         assert re.fullmatch(r"aimsync \S+ \(commit unknown\)", result.stdout.strip())
+
+
+def test_offline_commands_do_not_import_the_cluster_or_git_clients() -> None:
+    probe = (
+        "import sys\n"
+        "from aimsync.cli import cli\n"
+        "try:\n"
+        "    cli(['validate', 'repo-layout'], prog_name='aimsync')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('kubernetes', 'git', 'urllib3', 'deepdiff') if m in sys.modules]\n"
+        "print('heavy:' + ','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "heavy:"
