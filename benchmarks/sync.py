@@ -290,6 +290,9 @@ class Quiet:
     def progress(self, message: str) -> None:
         pass
 
+    def finished(self, run: Any) -> None:
+        pass
+
 
 def run_aimsync(
     name: str, repo: Path, kubeconfig: Path, concurrency: int, profile_dir: Path | None
