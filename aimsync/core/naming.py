@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
 
 _NOT_RFC1123 = re.compile(r"[^a-z0-9-]")
 MAX_NAME_LENGTH = 63
@@ -16,6 +17,7 @@ ISVC_SUFFIX = "-predictor-"
 MIN_ISVC_NAME_LENGTH = 10
 
 
+@lru_cache(maxsize=262_144)  # pure, and asked for the same names many times per run
 def make_rfc1123_compliant(value: str) -> str:
     """Lowercase; every char outside [a-z0-9-] becomes '-'; trim '-'; cut to 63."""
     out = _NOT_RFC1123.sub("-", value.lower()).strip("-")
@@ -51,6 +53,9 @@ def derived_hash(hash_inputs: list[object], length: int = 8) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:length]
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def generate_derived_name(
     parts: list[str],
     hash_inputs: list[object],
@@ -58,7 +63,25 @@ def generate_derived_name(
     max_length: int = MAX_NAME_LENGTH,
 ) -> str:
     """`<part>-<part>-<hash>`, each part made RFC 1123 compliant and the longest parts cut
-    one character at a time until the whole fits `max_length`."""
+    one character at a time until the whole fits `max_length`. Remembered for scalar hash
+    inputs (keyed by type too: 1, 1.0 and True hash differently)."""
+    if all(isinstance(x, _SCALARS) for x in hash_inputs):
+        typed = tuple((type(x).__name__, x) for x in hash_inputs)
+        return _remembered_name(tuple(parts), typed, hash_length, max_length)
+    return _derived_name(parts, hash_inputs, hash_length, max_length)
+
+
+@lru_cache(maxsize=262_144)
+def _remembered_name(
+    parts: tuple[str, ...], typed: tuple[tuple[str, object], ...], hash_length: int,
+    max_length: int,
+) -> str:
+    return _derived_name(list(parts), [x for _, x in typed], hash_length, max_length)
+
+
+def _derived_name(
+    parts: list[str], hash_inputs: list[object], hash_length: int, max_length: int
+) -> str:
     cleaned = [make_rfc1123_compliant(p) or "part" for p in parts]
     digest = derived_hash(hash_inputs, hash_length)
 

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aimsync.pipeline import render_repository
+from aimsync.render.gating import CacheState
 from aimsync.report.embedded import as_data
-from aimsync.report.fast_yaml import sorted_yaml
+from aimsync.report.fast_yaml import block_yaml, sorted_yaml
 from aimsync.report.manifests import to_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,3 +42,17 @@ def test_every_rendered_object_is_written_as_pyyaml_writes_it() -> None:
     assert manifests
     for manifest in manifests:
         assert sorted_yaml(manifest) == to_yaml(manifest, sort_keys=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), documents, max_size=5))
+def test_any_document_in_its_own_key_order_is_written_as_pyyaml_writes_it(
+    document: dict[str, object],
+) -> None:
+    assert block_yaml(document) == to_yaml(document)
+
+
+def test_every_rendered_manifest_in_apply_order_is_written_as_pyyaml_writes_it() -> None:
+    rendered = render_repository(ROOT / "repo-layout")
+    for obj in rendered.gated(CacheState(assume_ready=True)).objects:
+        assert block_yaml(obj.manifest) == to_yaml(obj.manifest)  # StrEnum values included

@@ -116,3 +116,13 @@ def test_namespace_too_long_for_isvc_name_is_an_error() -> None:
     with pytest.raises(ValueError, match="at most 42 characters"):
         inference_service_name("chat", "n" * 43)
     assert len(inference_service_name("chat", "n" * 42)) == 10  # 10 characters left
+
+
+def test_remembered_names_tell_hash_inputs_of_other_types_apart() -> None:
+    assert generate_derived_name(["a"], [1]) != generate_derived_name(["a"], [True])
+    assert generate_derived_name(["a"], [1]) != generate_derived_name(["a"], [1.0])
+
+
+def test_a_name_with_structured_hash_inputs_is_the_same_as_asked_twice() -> None:
+    inputs: list[object] = [{"b": 1, "a": [1, 2]}, "x"]
+    assert generate_derived_name(["p"], inputs) == generate_derived_name(["p"], inputs)
