@@ -256,94 +256,73 @@ def _job_labels(artifact: Artifact, component: str) -> tuple[dict[str, str], dic
     return labels, {k: v for k, v in labels.items() if k != "app.kubernetes.io/managed-by"}
 
 
-def render_check_size_job(artifact: Artifact, settings: Settings) -> DesiredObject:
-    """`buildCheckSizeJob` at e837778: the downloader image runs /check-size.sh on the source
-    and prints its size. No volume; the pod security context only (no container one, no
-    fsGroup), unlike the download Job. No TTL: the Job must outlive the run that reads it."""
-    labels, pod_labels = _job_labels(artifact, "check-size")
-    env = merge_env([EnvVar(name="AIM_HF_EXCLUDE", value=DEFAULT_DOWNLOAD_EXCLUDE)], artifact.env)
-    manifest: dict[str, object] = {
+def _cache_job(
+    artifact: Artifact, name: str, component: str, pod_security: dict[str, object],
+    container: dict[str, object], volumes: list[dict[str, object]] | None = None,
+) -> dict[str, object]:
+    """The Job of both cache steps (buildCheckSizeJob, buildDownloadJob): one container,
+    never restarted, at most two retries."""
+    labels, pod_labels = _job_labels(artifact, component)
+    pod: dict[str, object] = {
+        "restartPolicy": "Never", "securityContext": pod_security, "containers": [container],
+    }
+    if volumes:
+        pod["volumes"] = volumes
+    return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {
-            "name": artifact.size_check_name,
+            "name": name,
             "namespace": artifact.namespace,
             "labels": labels,
             "annotations": {CACHES_ANNOTATION: ",".join(sorted(artifact.caches))},
         },
-        "spec": {
-            "backoffLimit": 2,
-            "template": {
-                "metadata": {"labels": pod_labels},
-                "spec": {
-                    "restartPolicy": "Never",
-                    "securityContext": {
-                        "runAsUser": DOWNLOADER_UID,
-                        "runAsGroup": DOWNLOADER_UID,
-                        "runAsNonRoot": True,
-                    },
-                    "containers": [
-                        {
-                            "name": CHECK_SIZE_CONTAINER,
-                            "image": settings.downloader_image,
-                            "imagePullPolicy": image_pull_policy(settings.downloader_image),
-                            "command": ["/check-size.sh"],
-                            "args": [artifact.source_uri],
-                            "env": [var.to_api() for var in env or []],
-                        }
-                    ],
-                },
-            },
-        },
+        "spec": {"backoffLimit": 2, "template": {"metadata": {"labels": pod_labels}, "spec": pod}},
     }
+
+
+def render_check_size_job(artifact: Artifact, settings: Settings) -> DesiredObject:
+    """`buildCheckSizeJob` at e837778: the downloader image runs /check-size.sh on the source
+    and prints its size. No volume; the pod security context only (no container one, no
+    fsGroup), unlike the download Job. No TTL: the Job must outlive the run that reads it."""
+    env = merge_env([EnvVar(name="AIM_HF_EXCLUDE", value=DEFAULT_DOWNLOAD_EXCLUDE)], artifact.env)
+    container: dict[str, object] = {
+        "name": CHECK_SIZE_CONTAINER,
+        "image": settings.downloader_image,
+        "imagePullPolicy": image_pull_policy(settings.downloader_image),
+        "command": ["/check-size.sh"],
+        "args": [artifact.source_uri],
+        "env": [var.to_api() for var in env or []],
+    }
+    pod_security: dict[str, object] = {
+        "runAsUser": DOWNLOADER_UID, "runAsGroup": DOWNLOADER_UID, "runAsNonRoot": True,
+    }
+    manifest = _cache_job(artifact, artifact.size_check_name, "check-size", pod_security,
+                          container)
     return DesiredObject(
         artifact.size_check_key, manifest, origin=", ".join(sorted(artifact.caches))
     )
 
 
 def render_download_job(artifact: Artifact, settings: Settings) -> DesiredObject:
-    labels, pod_labels = _job_labels(artifact, "download")
-    manifest: dict[str, object] = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": artifact.job_name,
-            "namespace": artifact.namespace,
-            "labels": labels,
-            "annotations": {CACHES_ANNOTATION: ",".join(sorted(artifact.caches))},
-        },
-        "spec": {
-            "backoffLimit": 2,
-            "template": {
-                "metadata": {"labels": pod_labels},
-                "spec": {
-                    "restartPolicy": "Never",
-                    "securityContext": {
-                        "runAsUser": DOWNLOADER_UID,
-                        "runAsGroup": DOWNLOADER_UID,
-                        "fsGroup": DOWNLOADER_UID,
-                        "runAsNonRoot": True,
-                    },
-                    "containers": [
-                        {
-                            "name": "model-download",
-                            "image": settings.downloader_image,
-                            "imagePullPolicy": image_pull_policy(settings.downloader_image),
-                            "securityContext": {
-                                "runAsUser": DOWNLOADER_UID, "runAsGroup": DOWNLOADER_UID,
-                            },
-                            "args": [artifact.source_uri],
-                            "env": _download_env(artifact),
-                            "volumeMounts": [{"name": "cache", "mountPath": CACHE_MOUNT}],
-                        }
-                    ],
-                    "volumes": [
-                        {"name": "cache", "persistentVolumeClaim": {"claimName": artifact.pvc_name}}
-                    ],
-                },
-            },
-        },
+    container: dict[str, object] = {
+        "name": "model-download",
+        "image": settings.downloader_image,
+        "imagePullPolicy": image_pull_policy(settings.downloader_image),
+        "securityContext": {"runAsUser": DOWNLOADER_UID, "runAsGroup": DOWNLOADER_UID},
+        "args": [artifact.source_uri],
+        "env": _download_env(artifact),
+        "volumeMounts": [{"name": "cache", "mountPath": CACHE_MOUNT}],
     }
+    pod_security: dict[str, object] = {
+        "runAsUser": DOWNLOADER_UID, "runAsGroup": DOWNLOADER_UID, "fsGroup": DOWNLOADER_UID,
+        "runAsNonRoot": True,
+    }
+    volumes: list[dict[str, object]] = [
+        {"name": "cache", "persistentVolumeClaim": {"claimName": artifact.pvc_name}}
+    ]
+    manifest = _cache_job(artifact, artifact.job_name, "download", pod_security, container,
+                          volumes)
     return DesiredObject(
         artifact.job_key,
         manifest,
