@@ -84,12 +84,8 @@ from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import NotFound
 from aimsync.kube.read import list_objects
 from aimsync.kube.resources import MANAGED_KINDS, RESOURCES
-from aimsync.pipeline import (
-    SyncRequest,
-    facts_from_file,
-    render_repository,
-    sync_repository,
-)
+from aimsync.pipeline import facts_from_file, render_repository
+from aimsync.pipeline.online import SyncRequest, sync_repository
 from aimsync.plan.changes import Action
 from aimsync.plan.membership import with_membership
 from aimsync.render.gating import CacheState

@@ -22,6 +22,9 @@ class APIModel(BaseModel):
         populate_by_name=True,
         alias_generator=to_camel,
         validate_default=False,
+        # Built on first use: a nested model's validator is part of its parent's, so only
+        # the kinds a run validates build one of their own (start-up; issue 16 item 2).
+        defer_build=True,
     )
 
     def to_api(self) -> dict[str, Any]:

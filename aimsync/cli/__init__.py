@@ -5,27 +5,25 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
+import os
 import traceback
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import click
 
 from aimsync.cli.context import CliState
-from aimsync.cli.diff import diff_command
-from aimsync.cli.explain import explain_command
 from aimsync.cli.log import Log, LogFormat
-from aimsync.cli.policy import policy_group
-from aimsync.cli.render import render_command
-from aimsync.cli.status import status_command
-from aimsync.cli.sync import sync_command
-from aimsync.cli.validate import validate_command
-from aimsync.cli.version import completion_command, show_version
+from aimsync.cli.version import show_version
 from aimsync.core.errors import AimsyncError
 from aimsync.core.exit_codes import ExitCode
-from aimsync.pipeline import InvalidRepository
 
 
 def _report(exc: AimsyncError, log: Log) -> None:
+    # Imported here: `aimsync --help` should not load the pipeline and the API schema.
+    from aimsync.pipeline import InvalidRepository
+
     if isinstance(exc, InvalidRepository):
         if exc.label:
             log.error(f"{exc}:")
@@ -64,10 +62,78 @@ def lift_global_options(args: list[str]) -> list[str]:
     return [*args[:command], *lifted, args[command], *rest]
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command imported only when it runs (as pip's command table): `aimsync validate`
+    does not pay for importing sync's Kubernetes client and Git. `summary` is the command's
+    short help for `aimsync --help` (a test keeps it equal to the command's own)."""
+
+    module: str
+    attribute: str
+    summary: str
+
+    def load(self) -> click.Command:
+        command = getattr(importlib.import_module(self.module), self.attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+COMMANDS: dict[str, LazyCommand] = {
+    "validate": LazyCommand(
+        "aimsync.cli.validate", "validate_command",
+        "Check the AIM specs of the repository at PATH (default: the current folder), and "
+        "the policies of its policies/ folder (ValidatingAdmissionPolicies, GPU budgets).",
+    ),
+    "render": LazyCommand(
+        "aimsync.cli.render", "render_command",
+        "Print the Kubernetes objects the repository at PATH derives, sorted in apply order.",
+    ),
+    "explain": LazyCommand(
+        "aimsync.cli.explain", "explain_command",
+        "Explain the profile choice of NAMESPACE/SERVICE in the repository at PATH (default .).",
+    ),
+    "diff": LazyCommand(
+        "aimsync.cli.diff", "diff_command",
+        "Show what would change: against the live cluster, or (--base) against a Git ref.",
+    ),
+    "sync": LazyCommand(
+        "aimsync.cli.sync", "sync_command",
+        "Server-side-apply the objects the repository at PATH derives, in order, with gating.",
+    ),
+    "status": LazyCommand(
+        "aimsync.cli.status", "status_command",
+        "Show the status reports under PATH/status (no cluster needed).",
+    ),
+    "policy": LazyCommand(
+        "aimsync.cli.policy", "policy_group",
+        "Organisation policies (policies/): ValidatingAdmissionPolicies and GPU budgets.",
+    ),
+    "completion": LazyCommand(
+        "aimsync.cli.version", "completion_command",
+        "Print the shell completion script for SHELL.",
+    ),
+}
+
+
 class _Group(click.Group):
     """Runs a command and exits with the code it returns; an aimsync error exits with its
     own code after one line (or its findings); anything unexpected is one line too (the
-    traceback only with -v)."""
+    traceback only with -v). Commands are imported when they run (COMMANDS)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        lazy = COMMANDS.get(cmd_name)
+        return None if lazy is None else lazy.load()
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click's, from the summaries: `aimsync --help` imports no command.
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, click.utils.make_default_short_help(COMMANDS[name].summary, limit))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, lift_global_options(list(args)))
@@ -119,16 +185,6 @@ def cli(ctx: click.Context, verbose: bool, log_format: str) -> None:
     ctx.obj = CliState(verbose, Log(LogFormat(log_format)))
 
 
-cli.add_command(validate_command)
-cli.add_command(render_command)
-cli.add_command(explain_command)
-cli.add_command(diff_command)
-cli.add_command(sync_command)
-cli.add_command(status_command)
-cli.add_command(policy_group)
-cli.add_command(completion_command)
-
-
 @contextlib.contextmanager
 def one_shot_process() -> Iterator[None]:
     """A run allocates many short-lived dicts and holds what it read for its whole life: the
@@ -138,11 +194,18 @@ def one_shot_process() -> Iterator[None]:
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+    # pydantic looks for plugins (observability hooks) in every installed distribution's
+    # entry points when it builds the first model: a one-shot run has none to load.
+    plugins_set = "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+    if plugins_set:
+        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+        if plugins_set:
+            del os.environ["PYDANTIC_DISABLE_PLUGINS"]
 
 
 def main() -> None:

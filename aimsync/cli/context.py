@@ -11,7 +11,6 @@ import click
 
 from aimsync.cli.log import Log
 from aimsync.core.facts import ClusterFacts
-from aimsync.pipeline import facts_from_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +47,9 @@ FACTS_HELP = "Nodes to match profiles against: the output of `kubectl get nodes 
 
 
 def facts_or_none(path: Path | None) -> ClusterFacts | None:
+    # Imported here: `aimsync --help` should not load the pipeline and the API schema.
+    from aimsync.pipeline import facts_from_file
+
     return facts_from_file(path) if path is not None else None
 
 

@@ -15,7 +15,8 @@ from aimsync.cli.log import repository_prefix
 from aimsync.cli.online import DIFF_OUTPUTS, RunEvents, print_plan, print_verdicts
 from aimsync.core.exit_codes import ExitCode
 from aimsync.core.objects import ObjectKey
-from aimsync.pipeline import SyncRequest, connect_with, diff_refs, sync_repository
+from aimsync.pipeline.offline_diff import diff_refs
+from aimsync.pipeline.online import SyncRequest, connect_with, sync_repository
 from aimsync.plan.changes import ChangeSet
 from aimsync.plan.summary import AimSummary
 from aimsync.policy import BudgetChange

@@ -11,7 +11,7 @@ from aimsync.cli.context import log
 from aimsync.cli.log import Log
 from aimsync.core.exit_codes import ExitCode
 from aimsync.findings import Findings
-from aimsync.pipeline import SyncRun
+from aimsync.pipeline.online import SyncRun
 from aimsync.plan.changes import ChangeSet
 from aimsync.plan.summary import AimSummary, summarize_live
 from aimsync.policy import BudgetChange, PolicyReport

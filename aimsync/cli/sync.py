@@ -14,7 +14,7 @@ from aimsync.cli.signals import stop_on_signals
 from aimsync.core.errors import AimsyncError
 from aimsync.core.exit_codes import ExitCode
 from aimsync.core.results import PublishResult, PublishStep
-from aimsync.pipeline import SyncRequest, SyncRun, connect_with, sync_repository
+from aimsync.pipeline.online import SyncRequest, SyncRun, connect_with, sync_repository
 from aimsync.report.sync import failed_run_json, format_sync, sync_json
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")

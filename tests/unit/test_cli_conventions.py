@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aimsync.cli import cli, lift_global_options
+from aimsync.cli import COMMANDS, cli, lift_global_options
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,10 +73,46 @@ def test_offline_commands_do_not_import_the_cluster_or_git_clients() -> None:
         "    cli(['validate', 'repo-layout'], prog_name='aimsync')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('kubernetes', 'git', 'urllib3', 'deepdiff') if m in sys.modules]\n"
+        "heavy = [m for m in ('kubernetes', 'git', 'urllib3', 'deepdiff', 'aimsync.kube',\n"
+        "                     'aimsync.sync', 'aimsync.commit', 'aimsync.pipeline.online',\n"
+        "                     'aimsync.cli.sync', 'aimsync.cli.diff', 'aimsync.plan')\n"
+        "         if m in sys.modules]\n"
         "print('heavy:' + ','.join(heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_help_summary_of_a_command_is_its_own_short_help(name: str) -> None:
+    command = COMMANDS[name].load()
+    assert command.name == name
+    assert COMMANDS[name].summary == command.get_short_help_str(limit=10_000)
+
+
+def test_help_lists_every_command_without_importing_one() -> None:
+    probe = (
+        "import sys\n"
+        "from aimsync.cli import cli\n"
+        "try:\n"
+        "    cli(['--help'], prog_name='aimsync')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('loaded:' + ','.join(sorted(m for m in sys.modules\n"
+        "      if m.startswith(('aimsync.cli.', 'aimsync.pipeline', 'pydantic')))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert all(f"  {name} " in result.stdout for name in COMMANDS)
+    assert result.stdout.strip().splitlines()[-1] == (
+        "loaded:aimsync.cli.context,aimsync.cli.log,aimsync.cli.version"
+    )
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["synk"])
+    assert result.exit_code == 2
+    assert "No such command 'synk'" in result.output

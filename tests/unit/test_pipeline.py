@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aimsync.pipeline import InvalidRepository, SyncRequest, render_repository
+from aimsync.pipeline import InvalidRepository, render_repository
+from aimsync.pipeline.online import SyncRequest
 from aimsync.settings import Settings
 from tests.support import CLUSTER_PROFILE, service, write_repo
 

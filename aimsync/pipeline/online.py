@@ -1,18 +1,12 @@
-"""The pipeline of DESIGN.md §2, end to end: the one place that strings the stages together.
+"""The online half of the pipeline (DESIGN.md §2): live diff (plan only) and sync.
 
-  load -> validate -> resolve -> render -> policy             offline: validate, render,
-                                                               explain, diff --base
-  load -> validate -> [lock] -> resolve -> render -> policy   online: diff (plan only),
-          -> plan -> apply -> observe -> commit                sync
+  load -> validate -> [lock] -> resolve -> render -> policy -> plan -> apply -> observe
+       -> commit
 
-Both entries share load -> validate -> resolve -> render -> policy (`derive`); `validate`
-runs load -> validate -> policy, the policy stage resolving and rendering only what the
-policies of policies/ need. A repository with policies reads the cluster's nodes before the
-lock (its policies are judged before anything is written, the Lease included). The stages are
-pure; the
-I/O is here and at the edges (load: files; kube: the cluster; commit: Git). The command line
-and the benchmarks run the stages through these entries (check_repository, render_repository,
-diff_refs, sync_repository, status_reports); they only format what comes back.
+It starts from the offline half's stages (`validated_repository`, `derive`) and adds the
+edges: the cluster (kube), the sync engine, and status in Git (commit). A repository with
+policies reads the cluster's nodes before the lock (its policies are judged before anything
+is written, the Lease included).
 """
 
 from __future__ import annotations
@@ -20,24 +14,20 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from aimsync.api.base import DNS1123_LABEL
 from aimsync.commit.git_ops import GitContext, GitIdentity, current_branch
 from aimsync.commit.publish import RunSummary, publish_status
 from aimsync.commit.remote import cloned
 from aimsync.commit.status_writer import status_folder_problem
 from aimsync.core.errors import AimsyncError, InvalidInput
 from aimsync.core.exit_codes import ExitCode
-from aimsync.core.facts import ClusterFacts
 from aimsync.core.live import LiveObjects
 from aimsync.core.results import PublishFailure, PublishResult, PublishStep
-from aimsync.core.sizing import MeasuredSize
 from aimsync.findings import Findings
 from aimsync.kube.client import KubeClient
 from aimsync.kube.inventory import Inventory
@@ -45,59 +35,25 @@ from aimsync.kube.lock import RunLock, run_identity
 from aimsync.kube.namespaces import create_missing_namespaces, ensure_namespace
 from aimsync.kube.read import read_cluster_facts
 from aimsync.kube.ssa.apply import ApplyPolicy
-from aimsync.load.cluster_facts import load_cluster_facts
-from aimsync.load.git_ref import tree_at_ref
-from aimsync.load.repository import LoadedRepository, load_repository, require_folder
-from aimsync.load.status_tree import StatusTree, read_status_tree
 from aimsync.observe.observe import observe
+from aimsync.pipeline.offline import (
+    Derived,
+    derive,
+    facts_from_file,
+    narrowed_to,
+    refuse_denied,
+    validated_repository,
+)
 from aimsync.plan.changes import ChangeSet
-from aimsync.plan.compare import compare_sets
-from aimsync.plan.summary import AimSummary, RenderedSide, summarize
 from aimsync.policy import (
     BudgetChange,
-    BudgetUsage,
-    PolicyReport,
-    PolicySet,
-    budget_changes,
-    check_policies,
     live_budget_changes,
     manifest_demand,
-    read_policy_set,
 )
-from aimsync.render.desired import DesiredSet
-from aimsync.render.gating import CacheState, Gated, gate
-from aimsync.render.render import render
-from aimsync.resolve.resolver import Resolved, resolve_all
 from aimsync.settings import Settings
-from aimsync.specs import Specs
 from aimsync.sync.cluster import KubeCluster
 from aimsync.sync.engine import SyncOptions, run_sync
 from aimsync.sync.report import SyncReport
-from aimsync.validate import validate_repository
-
-FACTS_UNKNOWN_NOTE = (
-    "no cluster facts given: every profile is treated as available (pass --cluster-facts "
-    "with the output of `kubectl get nodes -o yaml` to match nodes)"
-)
-
-
-class InvalidRepository(InvalidInput):
-    """Validation found errors, or a policy denied: nothing was changed anywhere (exit 2)."""
-
-    def __init__(
-        self, findings: Findings, files_read: int, label: str = "",
-        requests: Mapping[str, int] | None = None, headline: str = "",
-    ) -> None:
-        self.findings = findings
-        self.files_read = files_read
-        self.label = label  # which side of a diff, when it is not the working tree
-        # The requests sent before the run stopped (all reads: nothing was written).
-        self.requests: Mapping[str, int] = requests or {}
-        super().__init__(headline or (f"the repository at {label} is invalid" if label
-                                      else "invalid input"))
-
-
-POLICY_DENIED = "denied by the policies of policies/: nothing was written"
 
 
 class Events(Protocol):
@@ -110,162 +66,6 @@ class Events(Protocol):
 
     def finished(self, run: SyncRun) -> None:
         """The cluster part is done (before status is published, which may take a while)."""
-
-
-# -- the shared stages: load -> validate -> resolve -> render ------------------------------
-
-
-@dataclass(frozen=True)
-class Validated:
-    loaded: LoadedRepository
-    specs: Specs
-    policies: PolicySet = field(default_factory=PolicySet)  # what policies/ holds
-
-    @property
-    def warnings(self) -> Findings:
-        return self.loaded.findings
-
-
-@dataclass(frozen=True)
-class Derived:
-    """What the pure stages derive from a valid repository under some cluster facts."""
-
-    validated: Validated
-    facts: ClusterFacts
-    resolved: Resolved
-    desired: DesiredSet
-    policy: PolicyReport = field(default_factory=PolicyReport)  # the policy stage's verdicts
-
-    @property
-    def specs(self) -> Specs:
-        return self.validated.specs
-
-    @property
-    def denied(self) -> bool:
-        """A Deny of a policy or a GPU budget: validate exits 2, sync writes nothing."""
-        return not self.policy.ok
-
-    @property
-    def notes(self) -> list[str]:
-        return [] if self.facts.known else [FACTS_UNKNOWN_NOTE]
-
-    def gated(self, cache: CacheState) -> Gated:
-        return gate(self.desired, cache)
-
-    def resized(self, sizes: Mapping[tuple[str, str], MeasuredSize]) -> DesiredSet:
-        """Rendered again with the model sizes check-size Jobs measured."""
-        return render(self.specs, self.resolved, sizes)
-
-
-def validated_repository(root: Path, label: str = "") -> Validated:
-    """load -> validate. Raises InvalidRepository (nothing after it runs) or InvalidInput."""
-    loaded = load_repository(root)
-    result = validate_repository(loaded)
-    # An invalid policy file is a located error like an invalid spec.
-    policies = read_policy_set(loaded.policy_documents, result.findings)
-    if not result.ok:
-        raise InvalidRepository(result.findings, loaded.files_read, label)
-    return Validated(loaded, result.specs, policies)
-
-
-def derive(validated: Validated, facts: ClusterFacts) -> Derived:
-    """resolve -> render -> policy (pure). Bindings of the last run (status/) stay sticky."""
-    sticky = validated.loaded.status.bindings()
-    resolved = resolve_all(validated.specs, facts, sticky)
-    desired = render(validated.specs, resolved)
-    policy = check_policies(
-        validated.policies, validated.specs, facts, resolutions=resolved.resolutions,
-        desired=desired, sticky=sticky,
-    )
-    return Derived(validated, facts, resolved, desired, policy)
-
-
-def refuse_denied(derived: Derived, requests: Mapping[str, int] | None = None) -> None:
-    """Raises InvalidRepository (exit 2) with every finding when a policy denies."""
-    if derived.denied:
-        found = Findings([*derived.validated.warnings.items, *derived.policy.findings.items])
-        raise InvalidRepository(found, derived.validated.loaded.files_read,
-                                requests=requests, headline=POLICY_DENIED)
-
-
-def facts_from_file(path: Path, files_read: int = 0) -> ClusterFacts:
-    """Nodes from --cluster-facts; `files_read`: of the repository, for the summary line."""
-    found = Findings()
-    facts = load_cluster_facts(path, found)
-    if found.has_errors:
-        raise InvalidRepository(found, files_read)
-    return facts
-
-
-# -- offline: validate, render, explain, diff --base ---------------------------------------
-
-
-def render_repository(
-    root: Path, *, facts: ClusterFacts | None = None, label: str = "",
-    namespaces: tuple[str, ...] = (),
-) -> Derived:
-    """Everything the offline commands print. Without facts every profile counts as
-    available (and the notes say so). `namespaces`: only those (as -n)."""
-    validated = narrowed_to(validated_repository(root, label), namespaces)
-    return derive(validated, facts if facts is not None else ClusterFacts.unknown())
-
-
-# A review wants to see the InferenceServices, so downloads count as done on both sides.
-REVIEW = CacheState(assume_ready=True)
-
-
-@dataclass(frozen=True)
-class OfflineDiff:
-    """`aimsync diff --base`: what a change of the repository does to the derived objects."""
-
-    changes: ChangeSet
-    summary: AimSummary
-    title: str
-    # The GPU budgets of the new side's policies/, counted on both sides (every line).
-    budgets: list[BudgetChange] = field(default_factory=list)
-    policy: PolicyReport = field(default_factory=PolicyReport)  # the new side's verdicts
-    files_read: int = 0  # of the new side
-
-    @property
-    def denied(self) -> bool:
-        return not self.policy.ok
-
-
-def _side(derived: Derived) -> RenderedSide:
-    return RenderedSide(derived.specs, list(derived.resolved.resolutions))
-
-
-def diff_refs(
-    root: Path, base: str, head: str | None = None, *, facts: ClusterFacts | None = None,
-    namespaces: tuple[str, ...] = (),
-) -> OfflineDiff:
-    """The repository at `base` against `head` (default: the working tree), both rendered
-    offline with the same facts (and only `namespaces`, when given). Raises
-    InvalidRepository naming the side that is invalid."""
-    with tree_at_ref(root, base) as base_root:
-        before = render_repository(base_root, facts=facts, label=base, namespaces=namespaces)
-        if head is None:
-            after = render_repository(root, facts=facts, label="the working tree",
-                                      namespaces=namespaces)
-        else:
-            with tree_at_ref(root, head) as head_root:
-                after = render_repository(head_root, facts=facts, label=head,
-                                          namespaces=namespaces)
-    changes = compare_sets(before.gated(REVIEW).objects, after.gated(REVIEW).objects)
-    title = f"{base} → {head or 'working tree'}"
-    budgets = budget_changes(
-        after.validated.policies,
-        (before.specs, list(before.resolved.resolutions)),
-        (after.specs, list(after.resolved.resolutions)),
-        after.facts,
-    )
-    return OfflineDiff(changes, summarize(_side(before), _side(after), changes), title,
-                       budgets, after.policy, after.validated.loaded.files_read)
-
-
-def status_reports(root: Path) -> StatusTree:
-    """`aimsync status`: the reports of the last run under status/ (no cluster needed)."""
-    return read_status_tree(require_folder(root))
 
 
 # -- online: diff (plan only) and sync -----------------------------------------------------
@@ -395,24 +195,6 @@ def _run_lock(
         yield lock
 
 
-def narrowed_to(validated: Validated, namespaces: tuple[str, ...]) -> Validated:
-    """-n: the run acts on these namespaces of the repository only. For the run, this
-    instance owns just them: nothing is read, applied or pruned in any other namespace."""
-    if not namespaces:
-        return validated
-    settings = validated.specs.settings
-    for name in namespaces:
-        if len(name) > 63 or not re.match(DNS1123_LABEL, name):
-            raise InvalidInput(f"-n {name!r}: not a namespace name (a DNS-1123 label)")
-        if not settings.owns_namespace(name):
-            raise InvalidInput(
-                f"-n {name}: not a namespace this instance owns (namespaces in aimsync.yaml: "
-                f"{', '.join(settings.namespaces)})"
-            )
-    narrowed = settings.model_copy(update={"namespaces": sorted(set(namespaces))})
-    return replace(validated, specs=replace(validated.specs, settings=narrowed))
-
-
 def sync_repository(request: SyncRequest, connect: Connect, events: Events) -> SyncRun:
     """An online run: plan against the cluster (plan_only) or sync it, then status to Git."""
     clock = time.monotonic()  # --timeout counts from here, the clone included
@@ -528,35 +310,3 @@ def _publish(
         message = exc.headline if isinstance(exc, AimsyncError) else str(exc)
         return PublishResult(failure=PublishFailure(PublishStep.WRITE, message))
 
-
-# -- validate only -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Checked:
-    """`aimsync validate`: every finding of the repository (policies' included), how many
-    files were read, and the GPU budgets' usage."""
-
-    findings: Findings
-    files_read: int
-    budgets: list[BudgetUsage] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings.has_errors
-
-
-def check_repository(root: Path, facts: ClusterFacts | None = None) -> Checked:
-    """load -> validate -> policy, for the findings alone (an invalid repository is a result
-    here). The policy stage resolves and renders only what the policies need; a repository
-    with errors has its valid specs judged, without budgets or derived objects."""
-    loaded = load_repository(root)
-    result = validate_repository(loaded)
-    specs_valid = result.ok
-    policies = read_policy_set(loaded.policy_documents, result.findings)
-    report = check_policies(
-        policies, result.specs, facts if facts is not None else ClusterFacts.unknown(),
-        sticky=loaded.status.bindings(), complete=specs_valid,
-    )
-    result.findings.extend(report.findings.items)
-    return Checked(result.findings, loaded.files_read, report.budgets)
