@@ -35,8 +35,11 @@ for aimsync: it pays two reads of the cluster, kubectl one.
 
 What the aimsync time includes: what `aimsync sync` does after Python has imported it - load
 and validate the repository, load the cluster facts (tests/fixtures/nodes.yaml), connect,
-lock, read, render, plan, apply, unlock. Python start-up and imports are measured on their own
-(`python -c "import aimsync.cli"`) and added for the "as a CLI run" ratios. What the kubectl
+lock, read, render, plan, apply, unlock. Python start-up and what a sync imports are measured
+on their own (`python -c "import aimsync.cli, aimsync.cli.sync, ..., kubernetes.client"`) and
+added for the "with Python start-up" ratios; the no-op is also run as a whole process
+(`python -m aimsync sync REPO ... -o json`, after each in-process no-op), and that figure is
+the no-op's "as a CLI run" ratio. What the kubectl
 time includes: the whole `kubectl apply --server-side -f FILE -v=6` process (its discovery
 cache in a fresh temporary directory, so the cold run discovers the API from scratch), but
 not the rendering of the manifests it applies (measured separately as "render"). kubectl's
@@ -49,8 +52,9 @@ has just started answers the first LIST of a resource with 429 "storage is (re)i
 aimsync's phase 1 (it lists, kubectl does not).
 
 The last line of output is one JSON object with every figure and the ratios
-(kubectl time / aimsync time; above 1 means aimsync is faster). The issue's targets are
-no-op >= 5x and cold >= 2x; the JSON says whether they were met, whatever the outcome.
+(kubectl time / aimsync time; above 1 means aimsync is faster). The performance issue's
+targets are no-op >= 15x as a whole CLI process, 10 % changed >= 8x and cold >= 1.5x; the
+JSON says whether they were met, whatever the outcome.
 """
 
 from __future__ import annotations
@@ -97,7 +101,8 @@ FACTS = ROOT / "tests" / "fixtures" / "nodes.yaml"
 AIMSYNC_PREFIX = "team-"
 KUBECTL_PREFIX = "kubectl-team-"
 SYSTEM_NAMESPACE = "aimsync-bench-system"
-TARGETS = {"noop": 5.0, "cold": 2.0}
+# The performance issue's targets (kubectl / aimsync): the no-op as a whole CLI process.
+TARGETS = {"noop": 15.0, "changed10": 8.0, "cold": 1.5}
 # kubectl -v=6 logs one line per request, e.g.
 #   I1127 ... round_trippers.go:632] "Response" verb="PATCH" url="https://..." status="200 OK"
 # (older releases: `... PATCH https://... 200 OK in 3 milliseconds`).
@@ -364,14 +369,43 @@ def run_kubectl(
     )
 
 
+# What a sync process imports before it reads its first file (commands are imported when
+# they run, the Kubernetes client when a client connects).
+SYNC_IMPORTS = (
+    "import aimsync.cli, aimsync.cli.sync, aimsync.pipeline.online, kubernetes.client, "
+    "kubernetes.config, urllib3"
+)
+
+
 def python_startup() -> float:
-    """Wall time of a Python process that imports the aimsync CLI (best of 3)."""
+    """Wall time of a Python process that imports what `aimsync sync` imports (best of 3)."""
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import aimsync.cli"], check=True)
+        subprocess.run([sys.executable, "-c", SYNC_IMPORTS], check=True)
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def run_aimsync_process(name: str, repo: Path, kubeconfig: Path, concurrency: int) -> Measurement:
+    """`aimsync sync REPO` as a whole process, as a person or a CronJob runs it: Python
+    start-up, imports and the run (the request counts from its `-o json`)."""
+    command = [
+        sys.executable, "-m", "aimsync", "sync", str(repo), "--cluster-facts", str(FACTS),
+        "--kubeconfig", str(kubeconfig), "--concurrency", str(concurrency), "-o", "json",
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"aimsync {name} (process) failed ({done.returncode}):\n"
+                         + "\n".join(done.stderr.splitlines()[-20:]))
+    report = json.loads(done.stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measurement("aimsync", f"{name}-process", wall, cpu, report["requests"],
+                       report["requests"].get("writes", 0), "whole CLI process")
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -426,6 +460,15 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             f"{measured.objects} objects written ({measured.note})")
         return measured, report
 
+    def aimsync_process(name: str) -> Measurement:
+        say(f"aimsync {name} as a process ...")
+        before = process_cpu(server_pid)
+        measured = run_aimsync_process(name, repo_a, kubeconfig, args.concurrency)
+        measured.server_cpu = cpu_since(before)
+        say(f"aimsync {name} as a process: {measured.wall:.2f} s, "
+            f"{measured.requests['total']} requests")
+        return measured
+
     def kubectl_run(name: str) -> Measurement:
         say(f"kubectl {name} ...")
         before = process_cpu(server_pid)
@@ -458,11 +501,14 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 say(f"live objects: aimsync namespaces {live_a}, kubectl namespaces {live_k}")
                 # no-op, alternating
                 noop_a: list[Measurement] = []
+                noop_p: list[Measurement] = []
                 noop_k: list[Measurement] = []
                 for i in range(args.noop_repeat):
                     noop_a.append(aimsync(f"noop-{i + 1}")[0])
+                    noop_p.append(aimsync_process(f"noop-{i + 1}"))
                     noop_k.append(kubectl_run(f"noop-{i + 1}"))
                 results.aimsync["noop"] = median_run(noop_a)
+                results.aimsync["noop-process"] = median_run(noop_p)
                 results.kubectl["noop"] = median_run(noop_k)
                 # 10% of the services changed
                 changed = change_ten_percent(repo_a, AIMSYNC_PREFIX, args.services)
@@ -510,6 +556,11 @@ def summarize(
     ratios_cli = {
         run: round(k[run].wall / (a[run].wall + runs[run] * startup), 2) for run in a
     }
+    # The no-op was also run as a whole process: that figure, not the estimate.
+    process = results.aimsync["noop-process"]
+    ratios_cli["noop"] = round(k["noop"].wall / process.wall, 2)
+    # Judged as the issue asks: the no-op as a whole CLI process, the others in process.
+    judged = {**ratios, "noop": ratios_cli["noop"]}
     request_ratios = {
         run: round(k[run].requests["total"] / max(1, a[run].requests["total"]), 2) for run in a
     }
@@ -530,6 +581,7 @@ def summarize(
             "coldPhase1": results.aimsync["cold-phase1"].as_dict(),
             "coldPhase2": results.aimsync["cold-phase2"].as_dict(),
             "noop": a["noop"].as_dict(),
+            "noopProcess": process.as_dict(),
             "changed10": a["changed10"].as_dict(),
         },
         "kubectl": {run: m.as_dict() for run, m in k.items()},
@@ -539,7 +591,7 @@ def summarize(
         "ratiosWithPythonStartup": ratios_cli,
         "requestRatios": request_ratios,
         "targets": TARGETS,
-        "targetsMet": {run: ratios[run] >= target for run, target in TARGETS.items()},
+        "targetsMet": {run: judged[run] >= target for run, target in TARGETS.items()},
         "targetsMetWithPythonStartup": {
             run: ratios_cli[run] >= target for run, target in TARGETS.items()
         },
@@ -565,6 +617,7 @@ def print_table(
     row("cold (sum)", cold)
     row("cold", results.kubectl["cold"])
     row("no-op (median)", results.aimsync["noop"])
+    row("no-op, process", results.aimsync["noop-process"])
     row("no-op (median)", results.kubectl["noop"])
     row("10% changed", results.aimsync["changed10"])
     row("10% changed", results.kubectl["changed10"])
@@ -577,14 +630,17 @@ def print_table(
           "in process (cold = two runs: downloads, then what they gate).")
     print(f"kubectl times: the whole `kubectl apply --server-side -v=6` process; rendering its "
           f"input took {render_seconds:.2f} s, not included.")
-    print(f"Python start-up + `import aimsync.cli`: {startup:.2f} s, not included above.")
+    print(f"Python start-up + what `aimsync sync` imports: {startup:.2f} s, not included "
+          "above except in 'no-op, process' (the whole `python -m aimsync sync` process).")
     for run, label in (("cold", "cold"), ("noop", "no-op"), ("changed10", "10% changed")):
         target = TARGETS.get(run)
+        judged = ratios_cli[run] if run == "noop" else ratios[run]
         verdict = ""
         if target is not None:
-            verdict = f"  (target >= {target:g}x: {'met' if ratios[run] >= target else 'NOT met'})"
+            verdict = f"  (target >= {target:g}x: {'met' if judged >= target else 'NOT met'})"
+        started = "as a whole process" if run == "noop" else "with Python start-up"
         print(f"kubectl / aimsync, {label}: {ratios[run]:.2f}x in process, "
-              f"{ratios_cli[run]:.2f}x with Python start-up{verdict}")
+              f"{ratios_cli[run]:.2f}x {started}{verdict}")
     print()
 
 

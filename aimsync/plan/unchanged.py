@@ -8,6 +8,7 @@ falls back to a server-side dry-run and `differs` decides.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -36,17 +37,38 @@ def differs(dry_run_result: dict[str, Any], live: dict[str, Any]) -> bool:
 
 
 def _is_subset(desired: object, live: object) -> bool:
+    # Written out (no generators, leaves compared in place): a no-op run asks this of every
+    # field of every object, about 50 calls per object.
     if isinstance(desired, dict):
-        return isinstance(live, dict) and all(
-            key in live and _is_subset(value, live[key]) for key, value in desired.items()
-        )
+        if not isinstance(live, dict):
+            return False
+        for key, value in desired.items():
+            if key not in live:
+                return False
+            other = live[key]
+            if isinstance(value, (dict, list)):
+                if not _is_subset(value, other):
+                    return False
+            elif value != other or type(value) is not type(other):
+                return False
+        return True
     if isinstance(desired, list):
-        return (
-            isinstance(live, list)
-            and len(desired) == len(live)
-            and all(_is_subset(d, item) for d, item in zip(desired, live, strict=True))
-        )
+        if not isinstance(live, list) or len(desired) != len(live):
+            return False
+        for value, other in zip(desired, live, strict=True):
+            if isinstance(value, (dict, list)):
+                if not _is_subset(value, other):
+                    return False
+            elif value != other or type(value) is not type(other):
+                return False
+        return True
     return desired == live and type(desired) is type(live)
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_value(value: str) -> Any:
+    """The JSON of a `k:`/`v:` token (the same tokens recur in every object of a kind)."""
+    return json.loads(value)
 
 
 def _matches_keys(item: object, keys: dict[str, Any]) -> bool:
@@ -64,7 +86,7 @@ def _owned_paths_exist(fields: dict[str, Any], desired: object) -> bool:
                 return False
             target: object = desired[value]
         elif kind == "k":
-            keys = json.loads(value)
+            keys = _token_value(value)
             if not isinstance(desired, list):
                 return False
             found = [item for item in desired if _matches_keys(item, keys)]
@@ -72,7 +94,7 @@ def _owned_paths_exist(fields: dict[str, Any], desired: object) -> bool:
                 return False
             target = found[0]
         elif kind == "v":
-            if not isinstance(desired, list) or json.loads(value) not in desired:
+            if not isinstance(desired, list) or _token_value(value) not in desired:
                 return False
             continue
         elif kind == "i":
@@ -99,11 +121,11 @@ def _touches(fields: dict[str, Any], desired: object) -> bool:
                 continue
             targets = [desired[value]]
         elif kind == "k":
-            keys = json.loads(value)
+            keys = _token_value(value)
             targets = [i for i in desired if _matches_keys(i, keys)] if isinstance(
                 desired, list) else []
         elif kind == "v":
-            if isinstance(desired, list) and json.loads(value) in desired:
+            if isinstance(desired, list) and _token_value(value) in desired:
                 return True
             continue
         else:  # "i:" and anything unknown: in doubt
