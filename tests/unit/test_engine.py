@@ -120,6 +120,26 @@ def test_a_run_with_nothing_to_change_writes_nothing() -> None:
     assert cluster.writes() == [] and report.object_writes == 0
 
 
+def test_a_run_that_wrote_nothing_observes_the_members_it_read_without_reading_again() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    run(cluster, specs, desired)
+    cluster.calls.clear()
+    report = run(cluster, specs, desired, observe=True)
+    assert [c[0] for c in cluster.calls].count("read_members") == 1
+    assert report.live_after is not None
+    assert set(report.live_after.members) == {c.key for c in report.changes.changes}
+
+
+def test_a_run_that_wrote_reads_the_members_again_to_observe_them() -> None:
+    cluster = FakeCluster()
+    specs, desired = repository()
+    report = run(cluster, specs, desired, observe=True)
+    assert [c[0] for c in cluster.calls].count("read_members") == 2
+    assert report.live_after is not None
+    assert {k.kind for k in report.live_after.members} == {"Job", "PersistentVolumeClaim"}
+
+
 def test_wait_applies_the_second_wave_in_the_same_run() -> None:
     cluster = FakeCluster()
     specs, desired = repository()
