@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+import types
+from functools import cache
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 from pydantic.alias_generators import to_camel
@@ -27,9 +29,53 @@ class APIModel(BaseModel):
         defer_build=True,
     )
 
-    def to_api(self) -> dict[str, Any]:
-        """The object as the Kubernetes API writes it (camelCase, unset fields left out)."""
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+    def to_api(self, only: tuple[tuple[str, ...], ...] | None = None) -> dict[str, Any]:
+        """The object as the Kubernetes API writes it (camelCase, unset fields left out).
+        `only`: paths of API names; the fields off them are not dumped (a value that is no
+        model, a list say, comes whole)."""
+        if only is None:
+            return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json",
+                               include=_include(type(self), only))
+
+
+@cache
+def _include(model: type[APIModel], paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """pydantic's `include` for the paths (once per model and paths)."""
+    out: dict[str, Any] = {}
+    for path in paths:
+        node, kind = out, model
+        for depth, key in enumerate(path):
+            name = _field_names(kind).get(key)
+            if name is None or node.get(name) is True:
+                break
+            inner = _model_of(kind.model_fields[name].annotation)
+            if depth == len(path) - 1 or inner is None:
+                node[name] = True
+                break
+            node, kind = node.setdefault(name, {}), inner
+    return out
+
+
+@cache
+def _field_names(model: type[APIModel]) -> dict[str, str]:
+    """The fields of a model by the names to_api writes."""
+    return {info.serialization_alias or info.alias or name: name
+            for name, info in model.model_fields.items()}
+
+
+def _model_of(annotation: object) -> type[APIModel] | None:
+    """The one model a field holds (`X`, `X | None`, `Annotated[X, ...]`), else None."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        models = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = models[0] if len(models) == 1 else None
+        while get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, APIModel):
+        return annotation
+    return None
 
 
 INT32_MIN = -(2**31)

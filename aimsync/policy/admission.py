@@ -10,7 +10,7 @@ run), `namespaceObject` is the namespace with the labels `policies/` declares fo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,40 @@ class Resource:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
+Paths = tuple[tuple[str, ...], ...]
+
+
+class LazyObject(Mapping[str, Any]):
+    """An object built when first read (a spec dumped from its model): one that no policy
+    matches is never built, and `part` builds only the fields on some paths."""
+
+    def __init__(self, build: Callable[[Paths | None], dict[str, Any]]) -> None:
+        self._build = build
+        self._value: dict[str, Any] | None = None
+
+    @property
+    def value(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = self._build(None)
+        return self._value
+
+    def part(self, paths: Paths) -> dict[str, Any]:
+        """At least the fields on `paths` (the whole object if it was built)."""
+        return self._value if self._value is not None else self._build(paths)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.value[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.value
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One object the API server would be asked to create."""
@@ -58,6 +92,7 @@ class Candidate:
     name: str
     namespace: str  # "" for a cluster-scoped object
     obj: Mapping[str, Any]
+    plain: bool = False  # obj holds JSON's types only (a model's JSON dump): not checked again
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -224,115 +259,346 @@ def pruned(obj: Mapping[str, Any], paths: Sequence[tuple[str, ...]] | None) -> d
 
 # -- evaluation -----------------------------------------------------------------------------
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _json_like(value: object) -> bool:
+    """Only the types of JSON (and tuples), with string keys: values whose repr() is a key
+    that tells apart what CEL tells apart (True, 1 and 1.0 are one dict key to Python)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            assert isinstance(item, dict)
+            if not all(type(key) is str for key in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            assert isinstance(item, (list, tuple))
+            stack.extend(item)
+        elif kind not in _PLAIN:
+            return False
+    return True
+
+
+def _read(obj: Mapping[str, Any], trie: Trie) -> dict[str, Any]:
+    """What an expression that reads the paths of `trie` can see of `obj`: as _pruned, but a
+    value that is no mapping where a path goes on stays whole (reading into it fails in a
+    way that depends on it)."""
+    out: dict[str, Any] = {}
+    for key, sub in trie.items():
+        if key in obj:
+            value = obj[key]
+            out[key] = _read(value, sub) if sub is not None and isinstance(value, dict) else value
+    return out
+
+
+def _by_rules(match: MatchResources, candidate: Candidate, *, no_rules: bool) -> bool:
+    return resources_match(MatchResources(match.rules, match.exclude), candidate, {},
+                           any_resource_if_no_rules=no_rules)
+
+
+def _selected(match: MatchResources, candidate: Candidate, labels: Mapping[str, str]) -> bool:
+    """The selectors of `match` (its rules aside)."""
+    if candidate.namespace and not match.namespace_selector.empty and (
+        not match.namespace_selector.matches(labels)
+    ):
+        return False
+    return match.object_selector.empty or match.object_selector.matches(candidate.labels)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A program as run for one parameter object, and what of an object it reads."""
+
+    variant: Program
+    object: bool
+    trie: Trie | None  # the paths of `object` it reads (None: all of it)
+    namespace: bool  # reads namespaceObject
+    request: bool
+
+
+@dataclass
+class _Plan:
+    resource: Resource
+    pairs: tuple[tuple[Policy, Binding], ...]
+    selects: bool  # a namespace or object selector of theirs applies
+    deciding: _Deciding | None = None  # what decides for all the pairs
+
+
+@dataclass(frozen=True)
+class _Deciding:
+    """What the deciding expressions (no messages) of some bound policies read."""
+
+    ids: tuple[tuple[int, int], ...]  # the policies and bindings (they live as long)
+    object: bool
+    trie: Trie | None  # the paths of `object` they read (None: all of it)
+    namespace: bool
+    request: bool
+    params: bool
+
+    @staticmethod
+    def of(ids: tuple[tuple[int, int], ...], programs: list[Program], params: bool,
+           ) -> _Deciding:
+        paths = object_paths(programs)
+        return _Deciding(ids, any("object" in p.names for p in programs),
+                         None if paths is None else path_trie(paths),
+                         any("namespaceObject" in p.names for p in programs),
+                         any("request" in p.names for p in programs), params)
+
+
+def _no_selectors(match: MatchResources) -> bool:
+    return match.namespace_selector.empty and match.object_selector.empty
+
+
+_WHOLE = 0  # the key of "the whole object" among the tries of one object's reads
+
 
 @dataclass
 class Evaluator:
-    """Evaluates the policies of a PolicySet against objects, with one CEL context for all:
-    each object is converted once, each parameter object once."""
+    """Evaluates the policies of a PolicySet against objects, with one CEL context for all.
+
+    An expression's value depends only on what it reads: the fields of `object` its paths
+    name, `namespaceObject` and `request` if it reads them, and its parameter object. Each
+    value is computed once per distinct input and remembered (specs written from one template
+    read alike); an object is converted into CEL values (microseconds per value) only when
+    one of its expressions has to run, and then once, with only what the policies read."""
 
     policies: PolicySet
-    _paths: dict[Resource, Trie | None] = field(default_factory=dict)
-    _candidate: Candidate | None = None
-    _shown: int | None = None  # the candidate whose object the context holds
     _context: Any = None
-    _uses: set[str] = field(default_factory=set)
     _param_names: dict[int, str] = field(default_factory=dict)
     _variants: dict[tuple[int, str], Program] = field(default_factory=dict)
-    _matches: dict[tuple[int, int, bool, str], bool] = field(default_factory=dict)
-    _named: dict[int, bool] = field(default_factory=dict)
+    _bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    _plans: dict[tuple[int, bool, str], _Plan] = field(default_factory=dict)
+    _named: bool | None = None  # whether a rule names resources
+    _paths: dict[int, tuple[Resource, Trie | None, Paths | None]] = field(default_factory=dict)
+    _steps: dict[tuple[int, int], _Step] = field(default_factory=dict)
+    _tries: dict[tuple[tuple[str, ...], ...], Trie] = field(default_factory=dict)
+    _namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
+    _memo: dict[tuple[object, ...], tuple[object, str | None]] = field(default_factory=dict)
+    _deciding: dict[tuple[tuple[int, int], ...], _Deciding] = field(default_factory=dict)
+    _admitted: set[tuple[object, ...]] = field(default_factory=set)
+    # the object being judged
+    _candidate: Candidate | None = None
+    _labels: Mapping[str, str] = field(default_factory=dict)
+    _object: dict[str, Any] | None = None
+    _plain: bool = False
+    _keys: dict[int, str] = field(default_factory=dict)  # per trie (by id): what it reads
+    _shown: set[str] = field(default_factory=set)  # its variables the context holds
 
     def __post_init__(self) -> None:
         programs = [p for policy in self.policies.policies.values() for p in policy.programs()]
         self._context = new_context({"params": None, "oldObject": None, "request": None,
                                      "namespaceObject": None}, programs)
-        self._uses = {name for program in programs for name in program.names}
         for index, param in enumerate(self.policies.params):
             name = f"_aimsync_param_{index}"
             self._param_names[id(param)] = name
             self._context.add_variable(name, param.value)
+        for binding in self.policies.bindings:
+            self._bindings.setdefault(binding.policy_name, []).append(binding)
 
     def evaluate(self, candidate: Candidate) -> list[Decision]:
         """Every decision of every bound policy that matches the object, in the order the
         API server makes them (policies, then bindings, then validations)."""
-        labels = self.policies.namespace_labels(candidate.namespace) if candidate.namespace else {}
-        decisions: list[Decision] = []
-        prepared = False
-        for policy in self.policies.policies.values():
-            if not self._resources_match(policy.match, candidate, labels, False):
-                continue
-            for binding in self.policies.bindings:
-                if binding.policy_name != policy.name:
-                    continue
-                if binding.match is not None and not self._resources_match(
-                    binding.match, candidate, labels, True
-                ):
-                    continue
-                if not prepared:
-                    self._prepare(candidate, labels)
-                    prepared = True
-                decisions.extend(self._binding(policy, binding, candidate))
+        labels = self._namespace_labels(candidate.namespace) if candidate.namespace else {}
+        plan = self._plan(candidate)
+        selected = plan.pairs
+        if plan.selects:
+            selected = tuple(
+                (policy, binding) for policy, binding in plan.pairs
+                if _selected(policy.match, candidate, labels)
+                and (binding.match is None or _selected(binding.match, candidate, labels)))
+        if not selected:
+            return []
+        self._prepare(candidate, labels)
+        # An object the policies admit without a word is admitted so for what decides it:
+        # another one that reads alike needs no expression looked up at all.
+        admitted = self._admitted_key(candidate, plan, selected)
+        if admitted is not None and admitted in self._admitted:
+            return []
+        decisions = [d for policy, binding in selected
+                     for d in self._binding(policy, binding, candidate)]
+        if admitted is not None and not decisions:
+            self._admitted.add(admitted)
         return decisions
 
-    def _resources_match(self, match: MatchResources, candidate: Candidate,
-                         labels: Mapping[str, str], no_rules: bool) -> bool:
-        named = self._named.get(id(match))
-        if named is None:
-            named = self._named[id(match)] = any(
-                rule.resource_names for rule in (*match.rules, *match.exclude))
-        # the resources are constants of aimsync.policy.check: their ids are stable
-        key = (id(match), id(candidate.resource), bool(candidate.namespace),
-               candidate.name if named else "")
-        by_rules = self._matches.get(key)
-        if by_rules is None:
+    def _admitted_key(self, candidate: Candidate, plan: _Plan,
+                      selected: tuple[tuple[Policy, Binding], ...]) -> tuple[object, ...] | None:
+        """What decides whether the selected bindings admit the object without a word: the
+        parameter objects (by namespace) and what the deciding expressions read (messages
+        run only for a failure, which is a word)."""
+        # the same pairs for every object of a plan without selectors: looked up once
+        reads = plan.deciding if selected is plan.pairs else None
+        if reads is None:
+            ids = tuple((id(policy), id(binding)) for policy, binding in selected)
+            reads = self._deciding.get(ids)
+            if reads is None:
+                reads = self._deciding[ids] = _Deciding.of(
+                    ids, [program for policy, _ in selected
+                          for program in policy.deciding_programs()],
+                    any(policy.param_kind is not None for policy, _ in selected))
+            if selected is plan.pairs:
+                plan.deciding = reads
+        key: list[object] = [reads.ids]
+        if reads.object:
+            seen = self._seen(reads.trie)
+            if seen is None:
+                return None
+            key.append(seen)
+        if reads.namespace:
+            key += [candidate.namespace, tuple(self._labels.items())]
+        elif reads.params:  # which parameter objects apply can depend on it
+            key.append(candidate.namespace)
+        if reads.request:
+            key += [candidate.resource, candidate.name, candidate.namespace]
+        return tuple(key)
+
+    def _namespace_labels(self, namespace: str) -> dict[str, str]:
+        labels = self._namespaces.get(namespace)
+        if labels is None:
+            labels = self._namespaces[namespace] = self.policies.namespace_labels(namespace)
+        return labels
+
+    def _plan(self, candidate: Candidate) -> _Plan:
+        """The bound policies whose rules match the object, with the bindings whose rules do
+        (selectors aside): the same for every object of a resource and scope (and name,
+        when a rule names resources)."""
+        if self._named is None:
+            self._named = any(
+                rule.resource_names
+                for match in (*(p.match for p in self.policies.policies.values()),
+                              *(b.match for b in self.policies.bindings if b.match))
+                for rule in (*match.rules, *match.exclude))
+        key = (id(candidate.resource), bool(candidate.namespace),
+               candidate.name if self._named else "")
+        plan = self._plans.get(key)
+        if plan is None or plan.resource is not candidate.resource:  # the id of another one
             bare = Candidate(candidate.resource, candidate.name, candidate.namespace, {})
-            plain = MatchResources(match.rules, match.exclude)
-            by_rules = self._matches[key] = resources_match(
-                plain, bare, {}, any_resource_if_no_rules=no_rules)
-        if not by_rules:
-            return False
-        if candidate.namespace and not match.namespace_selector.empty and (
-            not match.namespace_selector.matches(labels)
-        ):
-            return False
-        return match.object_selector.empty or match.object_selector.matches(candidate.labels)
+            pairs = tuple(
+                (policy, binding)
+                for policy in self.policies.policies.values()
+                if policy.name in self._bindings
+                and _by_rules(policy.match, bare, no_rules=False)
+                for binding in self._bindings[policy.name]
+                if binding.match is None or _by_rules(binding.match, bare, no_rules=True))
+            selects = any(
+                not _no_selectors(policy.match)
+                or (binding.match is not None and not _no_selectors(binding.match))
+                for policy, binding in pairs)
+            plan = self._plans[key] = _Plan(candidate.resource, pairs, selects)
+        return plan
 
     def _prepare(self, candidate: Candidate, labels: Mapping[str, str]) -> None:
-        self._candidate, self._shown = candidate, None
-        if "namespaceObject" in self._uses:
-            namespace = None
-            if candidate.namespace:
-                namespace = {"apiVersion": "v1", "kind": "Namespace",
-                             "metadata": {"name": candidate.namespace, "labels": dict(labels)},
-                             "spec": {"finalizers": ["kubernetes"]},
-                             "status": {"phase": "Active"}}
-            self._context.add_variable("namespaceObject", namespace)
-        if "request" in self._uses:
-            self._context.add_variable("request", _request(candidate))
+        self._candidate, self._labels = candidate, labels
+        self._object = None
+        self._keys.clear()
+        self._shown.clear()
 
-    def _show_object(self, program: Program) -> None:
-        """The object with only what the policies that can match it read, converted once per
-        object (the engine's conversion from Python costs microseconds per string)."""
-        if "object" not in program.names or self._candidate is None:
-            return
-        key = id(self._candidate)
-        if self._shown != key:
-            trie = self._resource_trie(self._candidate.resource)
-            obj = self._candidate.obj
-            self._context.add_variable("object", dict(obj) if trie is None else _pruned(obj, trie))
-            self._shown = key
+    def _read_object(self) -> dict[str, Any]:
+        """The object, at least what the policies that can match it read (built once). What
+        an expression reads of it decides what it reads of the object the context holds
+        (the same paths, cut where all the policies' paths stop)."""
+        if self._object is None:
+            candidate = self._candidate
+            assert candidate is not None
+            obj = candidate.obj
+            if isinstance(obj, LazyObject):
+                paths = self._resource_trie(candidate.resource)[1]
+                self._object = obj.value if paths is None else obj.part(paths)
+            else:
+                self._object = obj if type(obj) is dict else dict(obj)
+            self._plain = candidate.plain or _json_like(self._object)
+        return self._object
 
-    def _resource_trie(self, resource: Resource) -> Trie | None:
-        if resource not in self._paths:
+    def _resource_trie(self, resource: Resource) -> tuple[Trie | None, Paths | None]:
+        """What the policies that can match objects of the resource read of them."""
+        known = self._paths.get(id(resource))
+        if known is None or known[0] is not resource:  # the id of another one
             paths = object_paths(
                 program for policy in self.policies.policies.values()
                 if policy_matches_resource(policy, resource) for program in policy.programs()
             )
-            self._paths[resource] = None if paths is None else path_trie(paths)
-        return self._paths[resource]
+            known = self._paths[id(resource)] = (
+                resource, None if paths is None else path_trie(paths),
+                None if paths is None else tuple(sorted(paths)))
+        return known[1], known[2]
+
+    def _step(self, program: Program, param: ParamObject | None) -> _Step:
+        step = self._steps.get((id(program), id(param)))
+        if step is None:  # the first time: a variant for the parameter, the paths it reads
+            variant = self._program(program, param)
+            trie: Trie | None = None
+            if "object" in variant.names:
+                paths = object_paths([program])
+                if paths is not None:  # programs that read the same paths share one key
+                    trie = self._tries.setdefault(tuple(sorted(paths)), path_trie(paths))
+            step = self._steps[(id(program), id(param))] = _Step(
+                variant, "object" in variant.names, trie,
+                "namespaceObject" in variant.names, "request" in variant.names)
+        return step
+
+    def _seen(self, trie: Trie | None) -> str | None:
+        """What an expression reading the paths of `trie` sees of the object, as a key
+        (None: not told apart safely)."""
+        obj = self._object if self._object is not None else self._read_object()
+        if not self._plain:
+            return None
+        which = _WHOLE if trie is None else id(trie)
+        seen = self._keys.get(which)
+        if seen is None:
+            seen = self._keys[which] = repr(obj if trie is None else _read(obj, trie))
+        return seen
+
+    def _key(self, step: _Step) -> tuple[object, ...] | None:
+        """Everything the value of the step's program depends on (None: not told apart
+        safely)."""
+        candidate = self._candidate
+        assert candidate is not None
+        key: tuple[object, ...] = (id(step.variant),)  # it lives as long as the policies
+        if step.object:
+            seen = self._seen(step.trie)
+            if seen is None:
+                return None
+            key += (seen,)
+        if step.namespace:
+            key += (candidate.namespace, tuple(self._labels.items()))
+        if step.request:
+            key += (candidate.resource, candidate.name, candidate.namespace)
+        return key
+
+    def _show(self, variant: Program) -> None:
+        """The context given the variables of the object that `variant` reads."""
+        candidate = self._candidate
+        assert candidate is not None
+        names = variant.names
+        if "object" in names and "object" not in self._shown:
+            # only what the policies that can match it read: converting a value costs
+            # microseconds
+            obj, trie = self._read_object(), self._resource_trie(candidate.resource)[0]
+            self._context.add_variable(
+                "object", dict(obj) if trie is None else _pruned(obj, trie))
+            self._shown.add("object")
+        if "namespaceObject" in names and "namespaceObject" not in self._shown:
+            namespace = None
+            if candidate.namespace:
+                namespace = {"apiVersion": "v1", "kind": "Namespace",
+                             "metadata": {"name": candidate.namespace,
+                                          "labels": dict(self._labels)},
+                             "spec": {"finalizers": ["kubernetes"]},
+                             "status": {"phase": "Active"}}
+            self._context.add_variable("namespaceObject", namespace)
+            self._shown.add("namespaceObject")
+        if "request" in names and "request" not in self._shown:
+            self._context.add_variable("request", _request(candidate))
+            self._shown.add("request")
 
     def _binding(self, policy: Policy, binding: Binding, candidate: Candidate) -> list[Decision]:
         try:
-            params = list(_collect_params(self.policies, policy, binding, candidate.namespace))
+            params: list[ParamObject | None] = [None]
+            if policy.param_kind is not None and binding.param_ref is not None:
+                params = list(_collect_params(self.policies, policy, binding,
+                                              candidate.namespace))
         except _ConfigError as exc:
             if policy.failure_policy is FailurePolicy.IGNORE:
                 return []
@@ -361,11 +627,20 @@ class Evaluator:
         return variant
 
     def _run(self, program: Program, param: ParamObject | None) -> tuple[object, str | None]:
-        self._show_object(program)
+        step = self._steps.get((id(program), id(param))) or self._step(program, param)
+        key = self._key(step)
+        if key is not None:
+            known = self._memo.get(key)
+            if known is not None:
+                return known
+        self._show(step.variant)
         try:
-            return self._program(program, param).run(self._context), None
+            result: tuple[object, str | None] = step.variant.run(self._context), None
         except CelError as exc:
-            return None, f"expression '{program.source}' resulted in error: {exc}"
+            result = None, f"expression '{program.source}' resulted in error: {exc}"
+        if key is not None:
+            self._memo[key] = result
+        return result
 
     def _validate(self, policy: Policy, binding: Binding,
                   param: ParamObject | None) -> Iterator[Decision]:
@@ -423,9 +698,10 @@ class Evaluator:
                 failed[variable.name] = (f"composited variable \"{own}\" fails to evaluate: "
                                          f"{failed[own]}")
                 continue
-            self._show_object(variable.program)
+            variant = self._program(variable.program, param)
+            self._show(variant)
             try:
-                self._program(variable.program, param).run(self._context)
+                variant.run(self._context)
             except CelError as exc:
                 failed[variable.name] = str(exc)
         name = next((u for u in program.uses if u in failed), None)

@@ -34,7 +34,7 @@ import re
 import sys
 import types
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -91,20 +91,26 @@ _STRING_LITERAL = re.compile(
 )
 
 
-def _code_mask(source: str) -> list[bool]:
-    """True for every character that is code, False inside string and bytes literals (an
-    unclosed literal runs to the end)."""
-    mask = [True] * len(source)
+def _literals(source: str) -> Iterator[tuple[int, int]]:
+    """Start and end of every string and bytes literal (an unclosed one runs to the end)."""
     i = 0
     while True:
         quote = min((k for k in (source.find("'", i), source.find('"', i)) if k >= 0),
                     default=-1)
         if quote < 0:
-            return mask
+            return
         match = _STRING_LITERAL.match(source, quote)
         end = match.end() if match else len(source)
-        mask[quote:end] = [False] * (end - quote)
+        yield quote, end
         i = end
+
+
+def _code_mask(source: str) -> list[bool]:
+    """True for every character that is code, False inside string and bytes literals."""
+    mask = [True] * len(source)
+    for start, end in _literals(source):
+        mask[start:end] = [False] * (end - start)
+    return mask
 
 
 def _matching(source: str, mask: list[bool], start: int, opening: str, closing: str) -> int:
@@ -667,6 +673,8 @@ _UNSUPPORTED_FUNCTIONS = {
     "isCIDR": "the cidr library", "semver": "the semver library", "isSemver": "the semver library",
     "named": "the format library", "validate": "the format library",
 }
+_UNSUPPORTED_CALL = re.compile(
+    r"(?<![\w.])\.?(" + "|".join(map(re.escape, _UNSUPPORTED_FUNCTIONS)) + r")\s*\(")
 
 
 # -- programs ---------------------------------------------------------------------------------
@@ -703,23 +711,29 @@ def cel_go_wording(exc: Exception) -> str:
     return message.splitlines()[0] if message else type(exc).__name__
 
 
-def _referenced_names(source: str) -> set[str]:
-    """Identifiers an expression reads at the top level (not fields, not functions)."""
-    mask = _code_mask(source)
-    code = "".join(c if mask[k] else " " for k, c in enumerate(source))
+_IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*")
+_KEYWORDS = frozenset({"true", "false", "null", "in", "int", "uint", "double", "string", "bytes",
+                       "bool", "list", "map", "type", "null_type", "dyn", "optional",
+                       "strings", "lists", "sets"})
+
+
+def _referenced_names(code: str) -> set[str]:
+    """Identifiers an expression reads at the top level (not fields, not functions); `code`:
+    the expression with its literals blanked (_masked)."""
     names: set[str] = set()
-    for match in re.finditer(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*", code):
-        start = match.start()
-        before = code[:start].rstrip()
-        after = code[match.end():].lstrip()
-        if before.endswith(".") or after.startswith("(") or (after.startswith(":") and
-                                                             before.endswith(("{", ","))):
+    size = len(code)
+    for match in _IDENTIFIER.finditer(code):
+        start, end = match.span()
+        while start > 0 and code[start - 1].isspace():
+            start -= 1
+        while end < size and code[end].isspace():
+            end += 1
+        before = code[start - 1] if start > 0 else ""
+        after = code[end] if end < size else ""
+        if before == "." or after == "(" or (after == ":" and before in ("{", ",")):
             continue
         names.add(match.group(0))
-    keywords = {"true", "false", "null", "in", "int", "uint", "double", "string", "bytes",
-                "bool", "list", "map", "type", "null_type", "dyn", "optional",
-                "strings", "lists", "sets"}
-    return names - keywords
+    return names - _KEYWORDS
 
 
 @dataclass(frozen=True)
@@ -797,16 +811,17 @@ def compile_expression(source: str, variables: Mapping[str, str] | None = None) 
         message = str(exc)
         detail = message.split(": ", 1)[1] if message.startswith("Failed to parse") else message
         raise CelError(detail.replace("\n", " ").strip()) from None
-    names = _referenced_names(rewritten)
+    code = _masked(rewritten)
+    names = _referenced_names(code)
     bound = set(_BOUND.findall(rewritten))
     for name in sorted(names - bound):
         if name in UNSUPPORTED_VARIABLES:
             raise CelError(f"'{name}' is not supported offline: {UNSUPPORTED_VARIABLES[name]}")
         if name not in ADMISSION_VARIABLES:
             raise CelError(f"undeclared reference to '{name}' (in container '')")
-    code = _masked(rewritten)
-    for function in _UNSUPPORTED_FUNCTIONS:
-        if re.search(rf"(?<![\w.])\.?{function}\s*\(", code):
+    called = set(_UNSUPPORTED_CALL.findall(code))
+    for function in _UNSUPPORTED_FUNCTIONS:  # the first in this order, as each is looked for
+        if function in called:
             raise CelError(f"{_UNSUPPORTED_FUNCTIONS[function]} ({function}) is not supported "
                            "by aimsync's CEL engine")
     return Program(source, compiled, frozenset(names & ADMISSION_VARIABLES),
@@ -814,8 +829,12 @@ def compile_expression(source: str, variables: Mapping[str, str] | None = None) 
 
 
 def _masked(source: str) -> str:
-    mask = _code_mask(source)
-    return "".join(c if mask[k] else " " for k, c in enumerate(source))
+    """The source with every literal blanked (the same length)."""
+    out, last = [], 0
+    for start, end in _literals(source):
+        out += [source[last:start], " " * (end - start)]
+        last = end
+    return "".join(out) + source[last:]
 
 
 def new_context(

@@ -20,6 +20,7 @@ from aimsync.policy.admission import (
     Candidate,
     Decision,
     Evaluator,
+    LazyObject,
     Resource,
     failing_field,
     policy_matches_resource,
@@ -112,7 +113,10 @@ def _specs_of(specs: Specs, kinds: set[AIMKind]) -> list[Spec[Any]]:
 
 
 def spec_candidate(spec: Spec[Any]) -> Candidate:
-    return Candidate(AIM_RESOURCES[spec.kind], spec.name, spec.namespace or "", spec.obj.to_api())
+    """The spec as the API server stores it (dumped when first read: nothing for a spec that
+    no policy matches)."""
+    return Candidate(AIM_RESOURCES[spec.kind], spec.name, spec.namespace or "",
+                     LazyObject(spec.obj.to_api), plain=True)
 
 
 def derived_candidate(obj: DesiredObject) -> Candidate | None:

@@ -7,7 +7,7 @@ accelerator count, accelerator type, version, name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import total_ordering
 
 from aimsync.api.profile import AIMProfileSpecCommon
@@ -74,10 +74,12 @@ class RankedProfile:
     spec: AIMProfileSpecCommon
     version: str
     status: str
+    # computed once: the ranking, the deciding tiers and the ties all compare them
+    _keys: tuple[object, ...] = field(init=False, repr=False, compare=False)
 
-    def tier_keys(self) -> tuple[object, ...]:
+    def __post_init__(self) -> None:
         count = self.spec.accelerator_count or 0
-        return (
+        object.__setattr__(self, "_keys", (
             0 if self.spec.primary else 1,
             type_rank(self.spec.type),
             _preference(self.spec.accelerator_model, ACCELERATOR_PREFERENCE),
@@ -87,7 +89,10 @@ class RankedProfile:
             0 if self.spec.accelerator_type == "gpu" else 1,
             _version_key(self.version),
             self.name,
-        )
+        ))
+
+    def tier_keys(self) -> tuple[object, ...]:
+        return self._keys
 
 
 def rank(candidates: list[RankedProfile]) -> list[RankedProfile]:

@@ -10,13 +10,14 @@ Ready is not deployed (ProfileNotReady). Every decision is recorded for `aimsync
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.selector import match_selector
+from aimsync.api.service import ProfileSelector
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.objects import NamespacedName
 from aimsync.load.status_tree import ProfileBinding
@@ -110,29 +111,52 @@ class Resolution:
 AimIndex = dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]]
 
 
+class _Statuses(Mapping[ProfileRef, ProfileStatus]):
+    """The status of every profile, each computed when first asked for: what only counts
+    some services (the GPU budgets of `validate`) computes only the profiles they can bind."""
+
+    def __init__(self, specs: dict[ProfileRef, AIMProfileSpecCommon], facts: ClusterFacts
+                 ) -> None:
+        self._specs = specs
+        self._facts = facts
+        self._computed: dict[ProfileRef, ProfileStatus] = {}
+
+    def __getitem__(self, ref: ProfileRef) -> ProfileStatus:
+        status = self._computed.get(ref)
+        if status is None:
+            status = self._computed[ref] = compute_profile_status(self._specs[ref], self._facts)
+        return status
+
+    def __iter__(self) -> Iterator[ProfileRef]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
 @dataclass(frozen=True)
 class ProfileStatuses:
-    """Status of every profile of the repository under the given facts (computed once), and
-    the profiles by aimId (namespace profiles, sorted, before cluster profiles), as the
+    """Status of every profile of the repository under the given facts (each computed once),
+    and the profiles by aimId (namespace profiles, sorted, before cluster profiles), as the
     operator's field index on .spec.aimId."""
 
     facts: ClusterFacts
-    by_ref: dict[ProfileRef, ProfileStatus] = field(default_factory=dict)
+    by_ref: Mapping[ProfileRef, ProfileStatus] = field(default_factory=dict)
     by_aim_id: AimIndex = field(default_factory=dict)
 
     @staticmethod
     def compute(specs: Specs, facts: ClusterFacts) -> ProfileStatuses:
-        by_ref: dict[ProfileRef, ProfileStatus] = {}
+        by_ref: dict[ProfileRef, AIMProfileSpecCommon] = {}
         index: AimIndex = {}
         for (namespace, name), profile in sorted(specs.profiles.items()):
             ref = ProfileRef(name, NAMESPACE, namespace)
-            by_ref[ref] = compute_profile_status(profile.obj.spec, facts)
+            by_ref[ref] = profile.obj.spec
             index.setdefault(profile.obj.spec.aim_id or "", []).append((ref, profile.obj.spec))
         for name, cluster in sorted(specs.cluster_profiles.items()):
             ref = ProfileRef(name, CLUSTER, None)
-            by_ref[ref] = compute_profile_status(cluster.obj.spec, facts)
+            by_ref[ref] = cluster.obj.spec
             index.setdefault(cluster.obj.spec.aim_id or "", []).append((ref, cluster.obj.spec))
-        return ProfileStatuses(facts, by_ref, index)
+        return ProfileStatuses(facts, _Statuses(by_ref, facts), index)
 
 
 @dataclass(frozen=True)
@@ -193,6 +217,7 @@ def resolve_service(
     specs: Specs,
     statuses: ProfileStatuses,
     previous: ProfileBinding | None = None,
+    selections: Selections | None = None,
 ) -> Resolution:
     namespace = service.namespace or ""
     config = service.obj.spec.profile
@@ -210,18 +235,36 @@ def resolve_service(
             service, None, None, statuses, "name", reason=ResolutionReason.NOT_FOUND,
             message=f"no AIMProfile or AIMClusterProfile named {config.name!r}",
         )
-    return _resolve_by_selector(service, specs, statuses, previous)
+    return _resolve_by_selector(service, specs, statuses, previous,
+                                {} if selections is None else selections)
 
 
-def _resolve_by_selector(
-    service: Spec[AIMService],
-    specs: Specs,
-    statuses: ProfileStatuses,
-    previous: ProfileBinding | None,
-) -> Resolution:
-    namespace = service.namespace or ""
-    selector = service.obj.spec.profile.selector  # type: ignore[union-attr]
-    assert selector is not None
+@dataclass(frozen=True)
+class _Matched:
+    """What a selector keeps in a namespace: every candidate's verdict, the kept ones."""
+
+    verdicts: tuple[CandidateVerdict, ...]
+    kept: tuple[tuple[ProfileRef, AIMProfileSpecCommon], ...]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """The ranking of what a selector kept in a namespace, and the pick."""
+
+    verdicts: tuple[CandidateVerdict, ...]
+    ranking: tuple[RankedProfile, ...]
+    ref: ProfileRef
+    spec: AIMProfileSpecCommon
+    deciding: tuple[tuple[str, str], ...]
+    ambiguous: tuple[str, ...]
+
+
+# What a selector picks in a namespace, per (namespace, selector): the same for every service
+# that writes that selector there (services made from one template resolve alike).
+Selections = dict[tuple[str, str], tuple[_Matched, "_Ranked | None"]]
+
+
+def _matched(namespace: str, selector: ProfileSelector, statuses: ProfileStatuses) -> _Matched:
     # Like the operator's field index on .spec.aimId, only profiles of the selector's aimId
     # are candidates at all (validation makes every selector name an aimId).
     index = statuses.by_aim_id
@@ -240,32 +283,20 @@ def _resolve_by_selector(
         verdicts.append(CandidateVerdict(ref, verdict.matches, verdict.reason or "kept"))
         if verdict.matches:
             kept.append((ref, spec))
-    if not kept:
-        message = "no AIMProfile or AIMClusterProfile matched the selector"
-        return _result(
-            service, None, None, statuses, "selector", reason=ResolutionReason.NOT_FOUND,
-            message=message, candidates=tuple(verdicts),
-        )
-    annotations = service.obj.metadata.annotations or {}
-    if previous is not None and not annotations.get(FORCE_REBIND):
-        # Sticky binding (reference §2.5): the profile bound last time is kept while it still
-        # passes the selector; annotate the service with aim.eai.amd.com/force-rebind to rank
-        # again.
-        for ref, spec in kept:
-            if ref.name == previous.name and ref.scope == previous.scope:
-                return _result(
-                    service, ref, spec, statuses, "selector", candidates=tuple(verdicts),
-                    sticky=True,
-                )
+    return _Matched(tuple(verdicts), tuple(kept))
+
+
+def _ranked(matched: _Matched, statuses: ProfileStatuses) -> _Ranked:
+    kept, verdicts = matched.kept, matched.verdicts
     local = [(r, s) for r, s in kept if r.scope == NAMESPACE]
-    chosen_pool = local or kept  # namespace candidates beat cluster candidates
+    chosen_pool = local or list(kept)  # namespace candidates beat cluster candidates
     if local and len(local) != len(kept):
-        verdicts = [
+        verdicts = tuple(
             CandidateVerdict(v.ref, False, "a namespace profile matched; cluster profiles lose")
             if v.kept and v.ref.scope == CLUSTER
             else v
             for v in verdicts
-        ]
+        )
     ranked = rank(
         [
             RankedProfile(r.name, r.scope, s, statuses.by_ref[r].version, statuses.by_ref[r].status)
@@ -283,9 +314,46 @@ def _resolve_by_selector(
         if other is not winner and other.tier_keys()[:-1] == winner.tier_keys()[:-1]
     )
     ref = next(r for r, _ in chosen_pool if r.name == winner.name)
+    return _Ranked(verdicts, tuple(ranked), ref, winner.spec, deciding, ambiguous)
+
+
+def _resolve_by_selector(
+    service: Spec[AIMService],
+    specs: Specs,
+    statuses: ProfileStatuses,
+    previous: ProfileBinding | None,
+    selections: Selections,
+) -> Resolution:
+    namespace = service.namespace or ""
+    selector = service.obj.spec.profile.selector  # type: ignore[union-attr]
+    assert selector is not None
+    key = (namespace, repr(selector.to_api()))
+    matched, ranked = selections.get(key) or (_matched(namespace, selector, statuses), None)
+    if not matched.kept:
+        message = "no AIMProfile or AIMClusterProfile matched the selector"
+        selections[key] = (matched, None)
+        return _result(
+            service, None, None, statuses, "selector", reason=ResolutionReason.NOT_FOUND,
+            message=message, candidates=matched.verdicts,
+        )
+    annotations = service.obj.metadata.annotations or {}
+    if previous is not None and not annotations.get(FORCE_REBIND):
+        # Sticky binding (reference §2.5): the profile bound last time is kept while it still
+        # passes the selector; annotate the service with aim.eai.amd.com/force-rebind to rank
+        # again.
+        for ref, spec in matched.kept:
+            if ref.name == previous.name and ref.scope == previous.scope:
+                selections[key] = (matched, ranked)
+                return _result(
+                    service, ref, spec, statuses, "selector", candidates=matched.verdicts,
+                    sticky=True,
+                )
+    if ranked is None:
+        ranked = _ranked(matched, statuses)
+    selections[key] = (matched, ranked)
     return _result(
-        service, ref, winner.spec, statuses, "selector", candidates=tuple(verdicts),
-        ranking=tuple(ranked), deciding=deciding, ambiguous_with=ambiguous,
+        service, ranked.ref, ranked.spec, statuses, "selector", candidates=ranked.verdicts,
+        ranking=ranked.ranking, deciding=ranked.deciding, ambiguous_with=ranked.ambiguous,
     )
 
 
@@ -297,7 +365,8 @@ def resolve_all(
     """Every service's profile. `bindings`: the profiles the last run bound (status/)."""
     statuses = ProfileStatuses.compute(specs, facts)
     bindings = bindings or {}
+    selections: Selections = {}
     return Resolved(statuses, tuple(
-        resolve_service(service, specs, statuses, bindings.get(key))
+        resolve_service(service, specs, statuses, bindings.get(key), selections)
         for key, service in sorted(specs.services.items())
     ))

@@ -297,3 +297,145 @@ def test_the_shipped_baseline_passes_its_own_example(tmp_path: Path) -> None:
     }
     assert [b.name for b in policies.budgets] == ["ml-team-mi300x", "cluster-capacity"]
     assert not [f for f in result.findings.errors if f.location.path.startswith("policies/")]
+
+
+# -- each expression once per distinct input it reads -----------------------------------------
+
+BASELINE = Path(__file__).resolve().parents[2] / "repo-layout" / "policies"
+SERVICES = {  # name: (labels, env); several read alike, some fail, one fails to evaluate
+    "a": ("{team: ml}", "[{name: LOG_LEVEL, value: info}]"),
+    "b": ("{team: ml}", "[{name: LOG_LEVEL, value: info}]"),
+    "c": ("{team: ''}", "[{name: HF_TOKEN, value: x}]"),
+    "d": ("{other: x}", "[{name: HF_TOKEN, value: x}, {name: DB_PASSWORD, value: y}]"),
+    "e": ("{team: ml}", "[{name: HF_TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}]"),
+    "f": ("{other: x}", "[]"),
+}
+REPLICAS = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: replicas}
+spec:
+  matchConstraints:
+    resourceRules:
+      - {apiGroups: [aim.eai.amd.com], apiVersions: [v1alpha2], resources: [aimservices],
+         operations: [CREATE]}
+  validations:
+    - expression: object.spec.replicas == 1
+      messageExpression: "'AIMService ' + object.metadata.name + ' runs more than one'"
+    - expression: "object.metadata.labels.team != 'x'"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: replicas}
+spec: {policyName: replicas, validationActions: [Warn, Audit]}
+"""
+
+
+def _memo_repository(tmp_path: Path) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {
+        path.relative_to(BASELINE.parent).as_posix(): path.read_text()
+        for path in BASELINE.glob("*.yaml") if not path.name.endswith(".test.yaml")}
+    files["policies/replicas.yaml"] = REPLICAS
+    for index, (name, (labels, env)) in enumerate(SERVICES.items()):
+        files[f"namespaces/ml-team/services/{name}.yaml"] = service(
+            f"profile: {{name: qwen}}\nreplicas: {1 + index % 2}\nenv: {env}", name=name,
+            metadata=f"  labels: {labels}\n")
+    return files
+
+
+def test_remembered_values_decide_as_a_fresh_evaluation_would(tmp_path: Path) -> None:
+    """One evaluator for all the objects (each value computed once per distinct input)
+    decides what an evaluator per object decides: verdicts, messages, errors."""
+    from aimsync.policy.admission import Evaluator
+    from aimsync.policy.check import spec_candidate
+
+    check(tmp_path, _memo_repository(tmp_path))
+    loaded = load_repository(tmp_path)
+    result = validate_repository(loaded)
+    policies = read_policy_set(loaded.policy_documents, result.findings)
+    report = check_policies(policies, result.specs, ClusterFacts.unknown())
+    alone = {(spec.kind, spec.name): Evaluator(policies).evaluate(spec_candidate(spec))
+             for group in (result.specs.cluster_profiles, result.specs.services)
+             for spec in group.values()}
+    shared = {(j.candidate.resource.kind, j.candidate.name): list(j.decisions)
+              for j in report.judged}
+    assert shared == {(kind.value, name): decisions for (kind, name), decisions in alone.items()}
+    messages = [d.message for decisions in shared.values() for d in decisions]
+    assert "AIMService b runs more than one" in messages  # the name read on failure only
+    assert any("env HF_TOKEN, DB_PASSWORD must not hold" in m for m in messages)
+    assert any("no such key: team" in m for m in messages)
+
+
+def test_an_expression_runs_once_per_distinct_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aimsync.policy import cel
+
+    runs: list[str] = []
+    original = cel.Program.run
+
+    def counted(self: cel.Program, context: object) -> object:
+        runs.append(self.source)
+        return original(self, context)
+
+    monkeypatch.setattr(cel.Program, "run", counted)
+    files = {"policies/p.yaml": policy(
+        "- expression: \"object.metadata.labels.team == 'ml'\"\n"
+        "  messageExpression: \"'no ml team: ' + object.metadata.name\"")}
+    for name in ("a", "b", "c"):
+        files[f"namespaces/ml-team/services/{name}.yaml"] = service(
+            "profile: {name: qwen}", name=name, metadata="  labels: {team: ml}\n")
+    files["namespaces/ml-team/services/d.yaml"] = service(
+        "profile: {name: qwen}", name="d", metadata="  labels: {team: ops}\n")
+    _, report = check(tmp_path, files)
+    assert runs.count("object.metadata.labels.team == 'ml'") == 2  # {team: ml}, {team: ops}
+    (finding,) = policy_findings(report)
+    assert "no ml team: d [" in finding.message
+
+
+@pytest.mark.parametrize("values", [(True, 1, 1.0, 1), ("1", 1, [1], 1)])
+def test_values_python_equates_are_told_apart(tmp_path: Path, values: tuple[object, ...]) -> None:
+    """True == 1 == 1.0 in Python, three values in CEL: each is evaluated for itself."""
+    from aimsync.api import AIMKind
+    from aimsync.policy.admission import Candidate, Evaluator
+    from aimsync.policy.check import AIM_RESOURCES
+
+    check(tmp_path, {"policies/p.yaml": policy(
+        "- expression: \"type(object.spec.v) == int\"\n"
+        "  messageExpression: \"'not an int: ' + object.metadata.name\"")})
+    loaded = load_repository(tmp_path)
+    policies = read_policy_set(loaded.policy_documents, Findings())
+    evaluator = Evaluator(policies)
+    denied = []
+    for index, value in enumerate(values):
+        name = f"s{index}"
+        obj = {"metadata": {"name": name, "namespace": "ml-team"}, "spec": {"v": value}}
+        decisions = evaluator.evaluate(
+            Candidate(AIM_RESOURCES[AIMKind.SERVICE], name, "ml-team", obj))
+        denied += [d.message for d in decisions]
+    assert denied == [f"not an int: s{i}" for i, v in enumerate(values) if type(v) is not int]
+
+
+@pytest.mark.parametrize("paths", [
+    (("spec", "env"),), (("metadata", "labels"), ("metadata", "name")),
+    (("spec", "profileOverrides", "containerEnv"),), (("spec", "env", "name"),),
+    (("spec", "replicas", "x"),), (("spec",),), (("nothing", "x"),),
+    (("spec", "image"), ("spec", "modelSources")), (("spec", "caching", "mode"),),
+    (("spec", "routing", "gatewayRef", "kind"),),
+])
+def test_a_spec_dumped_for_some_paths_reads_as_the_whole_dump(
+    tmp_path: Path, paths: tuple[tuple[str, ...], ...]
+) -> None:
+    from aimsync.policy.admission import pruned
+
+    files = _memo_repository(tmp_path)
+    files["namespaces/ml-team/services/r.yaml"] = service(
+        "profile: {name: qwen}\nrouting: {enabled: true, gatewayRef: {name: g, namespace: n}}"
+        "\nprofileOverrides: {containerEnv: [{name: A, value: b}]}\ncaching: {mode: Shared}",
+        name="r")
+    write_repo(tmp_path, files)
+    write_repo(tmp_path, {"cluster/profiles/qwen.yaml": CLUSTER_PROFILE})
+    result = validate_repository(load_repository(tmp_path))
+    assert result.ok, result.findings.sorted()
+    for spec in [*result.specs.cluster_profiles.values(), *result.specs.services.values()]:
+        assert pruned(spec.obj.to_api(paths), paths) == pruned(spec.obj.to_api(), paths)
