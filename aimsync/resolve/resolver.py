@@ -17,6 +17,7 @@ from enum import StrEnum
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.selector import match_selector
+from aimsync.api.service import ProfileSelector
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.objects import NamespacedName
 from aimsync.load.status_tree import ProfileBinding
@@ -38,7 +39,7 @@ CLUSTER = "Cluster"
 FORCE_REBIND = "aim.eai.amd.com/force-rebind"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProfileRef:
     name: str
     scope: str  # Namespace | Cluster
@@ -53,7 +54,7 @@ class ProfileRef:
         return f"{self.kind} {where}{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CandidateVerdict:
     ref: ProfileRef
     kept: bool
@@ -69,7 +70,7 @@ class ResolutionReason(StrEnum):
     NOT_READY = "ProfileNotReady"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chosen:
     """The profile a resolved service runs: which one, its effective spec, its status."""
 
@@ -78,7 +79,7 @@ class Chosen:
     status: ProfileStatus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """The outcome for one service: a profile, or the operator's reason why not."""
 
@@ -110,7 +111,7 @@ class Resolution:
 AimIndex = dict[str, list[tuple[ProfileRef, AIMProfileSpecCommon]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProfileStatuses:
     """Status of every profile of the repository under the given facts (computed once), and
     the profiles by aimId (namespace profiles, sorted, before cluster profiles), as the
@@ -119,6 +120,10 @@ class ProfileStatuses:
     facts: ClusterFacts
     by_ref: dict[ProfileRef, ProfileStatus] = field(default_factory=dict)
     by_aim_id: AimIndex = field(default_factory=dict)
+    # What each (namespace, selector) picks: the same for every service that writes it.
+    selections: dict[tuple[str, str], Selection] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @staticmethod
     def compute(specs: Specs, facts: ClusterFacts) -> ProfileStatuses:
@@ -135,7 +140,7 @@ class ProfileStatuses:
         return ProfileStatuses(facts, by_ref, index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """What resolve hands on: every profile's status and every service's resolution."""
 
@@ -213,15 +218,22 @@ def resolve_service(
     return _resolve_by_selector(service, specs, statuses, previous)
 
 
-def _resolve_by_selector(
-    service: Spec[AIMService],
-    specs: Specs,
-    statuses: ProfileStatuses,
-    previous: ProfileBinding | None,
-) -> Resolution:
-    namespace = service.namespace or ""
-    selector = service.obj.spec.profile.selector  # type: ignore[union-attr]
-    assert selector is not None
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a selector picks among the profiles a namespace sees (its services differ only
+    in their sticky binding). `verdicts`: every candidate's, before cluster profiles lose to
+    namespace ones; the rest is the ranking of the pool that wins (empty: nothing kept)."""
+
+    verdicts: tuple[CandidateVerdict, ...]
+    kept: tuple[tuple[ProfileRef, AIMProfileSpecCommon], ...]
+    ranked_verdicts: tuple[CandidateVerdict, ...] = ()
+    ranking: tuple[RankedProfile, ...] = ()
+    winner: tuple[ProfileRef, AIMProfileSpecCommon] | None = None
+    deciding: tuple[tuple[str, str], ...] = ()
+    ambiguous_with: tuple[str, ...] = ()
+
+
+def _select(namespace: str, selector: ProfileSelector, statuses: ProfileStatuses) -> Selection:
     # Like the operator's field index on .spec.aimId, only profiles of the selector's aimId
     # are candidates at all (validation makes every selector name an aimId).
     index = statuses.by_aim_id
@@ -241,26 +253,12 @@ def _resolve_by_selector(
         if verdict.matches:
             kept.append((ref, spec))
     if not kept:
-        message = "no AIMProfile or AIMClusterProfile matched the selector"
-        return _result(
-            service, None, None, statuses, "selector", reason=ResolutionReason.NOT_FOUND,
-            message=message, candidates=tuple(verdicts),
-        )
-    annotations = service.obj.metadata.annotations or {}
-    if previous is not None and not annotations.get(FORCE_REBIND):
-        # Sticky binding (reference §2.5): the profile bound last time is kept while it still
-        # passes the selector; annotate the service with aim.eai.amd.com/force-rebind to rank
-        # again.
-        for ref, spec in kept:
-            if ref.name == previous.name and ref.scope == previous.scope:
-                return _result(
-                    service, ref, spec, statuses, "selector", candidates=tuple(verdicts),
-                    sticky=True,
-                )
+        return Selection(tuple(verdicts), ())
     local = [(r, s) for r, s in kept if r.scope == NAMESPACE]
     chosen_pool = local or kept  # namespace candidates beat cluster candidates
+    ranked_verdicts = verdicts
     if local and len(local) != len(kept):
-        verdicts = [
+        ranked_verdicts = [
             CandidateVerdict(v.ref, False, "a namespace profile matched; cluster profiles lose")
             if v.kept and v.ref.scope == CLUSTER
             else v
@@ -283,9 +281,48 @@ def _resolve_by_selector(
         if other is not winner and other.tier_keys()[:-1] == winner.tier_keys()[:-1]
     )
     ref = next(r for r, _ in chosen_pool if r.name == winner.name)
+    return Selection(
+        tuple(verdicts), tuple(kept), tuple(ranked_verdicts), tuple(ranked),
+        (ref, winner.spec), deciding, ambiguous,
+    )
+
+
+def _resolve_by_selector(
+    service: Spec[AIMService],
+    specs: Specs,
+    statuses: ProfileStatuses,
+    previous: ProfileBinding | None,
+) -> Resolution:
+    namespace = service.namespace or ""
+    selector = service.obj.spec.profile.selector  # type: ignore[union-attr]
+    assert selector is not None
+    key = (namespace, selector.model_dump_json())
+    selection = statuses.selections.get(key)
+    if selection is None:
+        selection = statuses.selections[key] = _select(namespace, selector, statuses)
+    if not selection.kept:
+        message = "no AIMProfile or AIMClusterProfile matched the selector"
+        return _result(
+            service, None, None, statuses, "selector", reason=ResolutionReason.NOT_FOUND,
+            message=message, candidates=selection.verdicts,
+        )
+    annotations = service.obj.metadata.annotations or {}
+    if previous is not None and not annotations.get(FORCE_REBIND):
+        # Sticky binding (reference §2.5): the profile bound last time is kept while it still
+        # passes the selector; annotate the service with aim.eai.amd.com/force-rebind to rank
+        # again.
+        for ref, spec in selection.kept:
+            if ref.name == previous.name and ref.scope == previous.scope:
+                return _result(
+                    service, ref, spec, statuses, "selector", candidates=selection.verdicts,
+                    sticky=True,
+                )
+    assert selection.winner is not None
+    ref, spec = selection.winner
     return _result(
-        service, ref, winner.spec, statuses, "selector", candidates=tuple(verdicts),
-        ranking=tuple(ranked), deciding=deciding, ambiguous_with=ambiguous,
+        service, ref, spec, statuses, "selector", candidates=selection.ranked_verdicts,
+        ranking=selection.ranking, deciding=selection.deciding,
+        ambiguous_with=selection.ambiguous_with,
     )
 
 
