@@ -19,7 +19,7 @@ class Severity(StrEnum):
     NOTICE = "notice"  # reported only: policy Audit results, GPU budget usage
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in the repository: a file path relative to the repository root, 1-based."""
 
@@ -31,7 +31,7 @@ class Location:
         return f"{one_line(self.path)}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     severity: Severity
     location: Location

@@ -21,7 +21,7 @@ from aimsync.settings import Settings
 T = TypeVar("T", bound=APIModel)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpecSource:
     """Where a document was written: a file (relative to the repository root) and positions."""
 
@@ -37,7 +37,7 @@ class SpecSource:
         return Location(self.file, self.document.start.line, self.document.start.column)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Spec(Generic[T]):
     kind: AIMKind
     name: str

@@ -37,7 +37,7 @@ def partitioning_matches(wanted: str | None, actual: str | None) -> bool:
     return have.startswith(want + "-")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SelectorVerdict:
     """Whether a profile passes, and if not the first filter that dropped it."""
 

@@ -10,7 +10,7 @@ from aimsync.cli.context import FACTS_HELP, facts_option, facts_or_none, log
 from aimsync.core.exit_codes import ExitCode
 from aimsync.pipeline import render_repository
 from aimsync.render.gating import CacheState
-from aimsync.report.manifests import manifests_json, manifests_yaml
+from aimsync.report.manifests import manifests_json, manifests_yaml_pieces
 
 
 @click.command("render")
@@ -42,7 +42,9 @@ def render_command(
 
     log().warnings(derived.validated.warnings, derived.validated.loaded.files_read)
     objects = [o for o in gated.objects if shown(o.key.namespace)]
-    click.echo(manifests_json(objects) if output == "json" else manifests_yaml(objects), nl=False)
+    # YAML piece by piece: the output of thousands of objects is never held whole.
+    for piece in [manifests_json(objects)] if output == "json" else manifests_yaml_pieces(objects):
+        click.echo(piece, nl=False)
     for note in derived.notes:
         log().note(note)
     for resolution in derived.resolved.resolutions:

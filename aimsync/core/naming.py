@@ -36,9 +36,14 @@ def _normalize(value: object) -> object:
     return value
 
 
+# What json.dumps(value, ensure_ascii=False, separators=(",", ":")) uses, made once: dumps
+# makes an encoder per call for these options.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def go_json(value: object) -> str:
     """JSON as Go's encoding/json writes it: compact, UTF-8, with <, >, & escaped."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode(value)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -49,11 +54,17 @@ def go_json(value: object) -> str:
 
 
 def derived_hash(hash_inputs: list[object], length: int = 8) -> str:
-    joined = "|".join(go_json(_normalize(x)) for x in hash_inputs)
+    joined = "|".join([go_json(x if type(x) is str else _normalize(x)) for x in hash_inputs])
     return hashlib.sha256(joined.encode()).hexdigest()[:length]
 
 
-_SCALARS = (str, int, float, bool, type(None))
+# Hash inputs a name is remembered for. Not floats: -0.0 and 0.0 are equal keys but hash
+# differently (Go writes -0.0 as -0).
+_SCALARS = frozenset({str, int, bool, type(None)})
+_REMEMBERED = 262_144  # names kept (then forgotten at once): a few per service
+# (hash length, max length, number of parts, *parts, *inputs, *their types) -> name: one
+# flat tuple per name, as thousands are kept.
+_names: dict[tuple[object, ...], str] = {}
 
 
 def generate_derived_name(
@@ -64,19 +75,17 @@ def generate_derived_name(
 ) -> str:
     """`<part>-<part>-<hash>`, each part made RFC 1123 compliant and the longest parts cut
     one character at a time until the whole fits `max_length`. Remembered for scalar hash
-    inputs (keyed by type too: 1, 1.0 and True hash differently)."""
-    if all(isinstance(x, _SCALARS) for x in hash_inputs):
-        typed = tuple((type(x).__name__, x) for x in hash_inputs)
-        return _remembered_name(tuple(parts), typed, hash_length, max_length)
-    return _derived_name(parts, hash_inputs, hash_length, max_length)
-
-
-@lru_cache(maxsize=262_144)
-def _remembered_name(
-    parts: tuple[str, ...], typed: tuple[tuple[str, object], ...], hash_length: int,
-    max_length: int,
-) -> str:
-    return _derived_name(list(parts), [x for _, x in typed], hash_length, max_length)
+    inputs (keyed by type too: 1 and True hash differently)."""
+    kinds = tuple(map(type, hash_inputs))
+    if not _SCALARS.issuperset(kinds):
+        return _derived_name(parts, hash_inputs, hash_length, max_length)
+    key = (hash_length, max_length, len(parts), *parts, *hash_inputs, *kinds)
+    name = _names.get(key)
+    if name is None:
+        if len(_names) >= _REMEMBERED:
+            _names.clear()
+        name = _names[key] = _derived_name(parts, hash_inputs, hash_length, max_length)
+    return name
 
 
 def _derived_name(

@@ -33,7 +33,7 @@ KIND_STAGE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectKey:
     api_version: str
     kind: str
@@ -54,7 +54,7 @@ class ObjectKey:
         return (KIND_STAGE.get(self.kind, 9), self.kind, self.namespace, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredObject:
     key: ObjectKey
     manifest: dict[str, object]

@@ -22,13 +22,17 @@ FOLDER_LINK = (
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiscoveredFile:
     relative: str  # POSIX path relative to the repository root
-    absolute: Path
+    path: str  # where it is read (below the resolved root): no Path made per file
+
+    @property
+    def absolute(self) -> Path:
+        return Path(self.path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiscoveryProblem:
     relative: str
     message: str
@@ -72,31 +76,30 @@ def _discover(
     found: list[DiscoveredFile] = []
     problems: list[DiscoveryProblem] = []
 
-    def walk(directory: Path, relative_dir: PurePosixPath) -> None:
+    def walk(directory: Path, relative_dir: str) -> None:
+        """`relative_dir`: POSIX, relative to the root ("" for the root itself); strings, not
+        paths, as this runs once per file."""
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            problems.append(DiscoveryProblem(str(relative_dir), f"cannot read folder: {exc}"))
+            problems.append(DiscoveryProblem(relative_dir or ".", f"cannot read folder: {exc}"))
             return
         for entry in entries:
-            relative = relative_dir / entry.name
-            rel = relative.as_posix()
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            if folder is None and relative_dir == PurePosixPath(".") and (
-                entry.name in SKIPPED_TOP_FOLDERS
-            ):
+            if folder is None and not relative_dir and name in SKIPPED_TOP_FOLDERS:
                 continue
+            rel = f"{relative_dir}/{name}" if relative_dir else name
             if rel == SETTINGS_FILE or _excluded(rel, exclude):
                 continue
-            path = Path(entry.path)
             if entry.is_symlink():
-                target = resolved(path)
+                target = resolved(Path(entry.path))
                 if target is None:
                     problems.append(DiscoveryProblem(rel, "symbolic link loops back on itself"))
                     continue
                 if not inside(root, target):
-                    if entry.name.endswith(SPEC_SUFFIXES) or target.is_dir():
+                    if name.endswith(SPEC_SUFFIXES) or target.is_dir():
                         problems.append(DiscoveryProblem(rel, OUTSIDE))
                     continue
                 if not target.exists():
@@ -108,8 +111,8 @@ def _discover(
                     problems.append(DiscoveryProblem(rel, FOLDER_LINK))
                     continue
             if entry.is_dir(follow_symlinks=False):
-                walk(path, relative)
-            elif entry.name.endswith(SPEC_SUFFIXES) and wanted(entry.name):
+                walk(Path(entry.path), rel)
+            elif name.endswith(SPEC_SUFFIXES) and wanted(name):
                 # the reader refuses what is no file
                 if len(found) >= max_files:
                     problems.append(
@@ -118,12 +121,12 @@ def _discover(
                         )
                     )
                     return
-                found.append(DiscoveredFile(rel, path))
+                found.append(DiscoveredFile(rel, entry.path))
 
     if folder is None:
-        walk(root, PurePosixPath("."))
+        walk(root, "")
     else:
-        walk(root / folder, PurePosixPath(folder))
+        walk(root / folder, PurePosixPath(folder).as_posix())
     for f in found:
         assert not f.relative.startswith("./")
     return found, problems

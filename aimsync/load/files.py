@@ -45,7 +45,7 @@ def inside(root: Path, path: Path) -> bool:
     return real is not None and (real == real_root or real_root in real.parents)
 
 
-def read_regular_file(path: Path, max_bytes: int) -> bytes:
+def read_regular_file(path: Path | str, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most `max_bytes`. Raises UnreadableFile for a
     folder, a FIFO, a device or socket, a larger file, or an OS error."""
     try:
@@ -65,12 +65,15 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
                              "reads regular files only")
         if info.st_size > max_bytes:
             raise TooLarge(info.st_size, max_bytes)
-        chunks, total = [], 0
-        while chunk := os.read(fd, 1 << 20):
+        # The size it has, and one byte more to see its end; then small reads while it
+        # grows (a buffer of 1 MiB per read would cost more than reading a small file).
+        chunks, total, want = [], 0, info.st_size + 1
+        while chunk := os.read(fd, want):
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:  # it grew while being read
                 raise TooLarge(None, max_bytes)
+            want = 1 << 16
         return b"".join(chunks)
     except OSError as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror}") from None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aimsync.core.errors import InvalidInput
-from aimsync.core.fields import format_field_path
+from aimsync.core.fields import FieldPath, format_field_path
 from aimsync.findings import Findings, Location
 from aimsync.load.discovery import (
     DiscoveredFile,
@@ -21,7 +21,7 @@ from aimsync.load.discovery import (
 from aimsync.load.files import OUTSIDE, TooLarge, UnreadableFile, inside, read_regular_file
 from aimsync.load.settings_file import settings_from_document, with_overrides
 from aimsync.load.status_tree import StatusTree, read_status_tree
-from aimsync.load.yaml_reader import YamlDocument, YamlLimits, read_yaml_documents
+from aimsync.load.yaml_reader import Position, YamlDocument, YamlLimits, read_yaml_values
 from aimsync.settings import SETTINGS_FILE, SETTINGS_OVERRIDES_VARIABLE, Settings
 
 
@@ -36,7 +36,7 @@ def require_folder(root: Path) -> Path:
     return root
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceDocument:
     file: str  # relative to the repository root, POSIX separators
     document: YamlDocument
@@ -108,23 +108,23 @@ def _items_of_lists(
                 field="items", rule="document.list-items",
             )
             continue
+        # Each item's positions, in one pass (not one pass over the list's per item).
+        by_item: dict[object, dict[FieldPath, Position]] = {}
+        for path, position in document.positions.items():
+            if len(path) > 2 and path[0] == "items":
+                by_item.setdefault(path[1], {})[path[2:]] = position
         for index, item in enumerate(items):
-            prefix = ("items", index)
-            start, _ = document.position_of(prefix)
+            start, _ = document.position_of(("items", index))
             if kind in TYPED_LISTS and isinstance(item, dict):
                 item = {"apiVersion": value.get("apiVersion"), "kind": TYPED_LISTS[kind], **item}
-            positions = {
-                path[2:]: position for path, position in document.positions.items()
-                if path[:2] == prefix and len(path) > 2
-            }
-            objects.append(YamlDocument(0, start, item, positions))
+            objects.append(YamlDocument(0, start, item, by_item.get(index, {})))
     for number, document in enumerate(objects):
         document.index = number
     return objects
 
 
 def read_file_documents(
-    path: Path, relative: str, max_bytes: int, findings: Findings, limits: YamlLimits
+    path: Path | str, relative: str, max_bytes: int, findings: Findings, limits: YamlLimits
 ) -> list[YamlDocument]:
     try:
         data = read_regular_file(path, max_bytes)
@@ -142,7 +142,7 @@ def read_file_documents(
     text = _decode(data, relative, findings)
     if text is None:
         return []
-    documents, problem = read_yaml_documents(text, limits)
+    documents, problem = read_yaml_values(text, limits)
     documents = _items_of_lists(documents, relative, findings)
     if problem is not None:
         findings.error(
@@ -189,7 +189,7 @@ def read_documents(
     out: list[SourceDocument] = []
     for discovered in files:
         for document in read_file_documents(
-            discovered.absolute, discovered.relative, settings.limits.max_file_bytes,
+            discovered.path, discovered.relative, settings.limits.max_file_bytes,
             findings, limits,
         ):
             out.append(SourceDocument(discovered.relative, document))
@@ -225,7 +225,7 @@ def load_repository(root: Path) -> LoadedRepository:
     for discovered in files:
         loaded.files_read += 1
         for document in read_file_documents(
-            discovered.absolute,
+            discovered.path,
             discovered.relative,
             settings.limits.max_file_bytes,
             findings,

@@ -16,6 +16,7 @@ import bisect
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import yaml
 
@@ -51,7 +52,7 @@ MAX_NUMBER_LENGTH = 100
 _FLOAT_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     line: int  # 1-based
     column: int  # 1-based
@@ -65,22 +66,74 @@ class YamlLimits:
     max_documents_per_file: int = 1_000
 
 
-@dataclass
 class YamlDocument:
-    """One document of a file: its value and where each of its fields is written."""
+    """One document of a file: its value and where each of its fields is written.
 
-    index: int  # 0-based position of the document in its file
-    start: Position
-    value: object
-    positions: dict[FieldPath, Position] = field(default_factory=dict)
+    A document read without positions (`read_yaml_values`) finds them the first time they
+    are asked for, by reading its file's text again with positions: a valid document is
+    seldom asked (for a message, or a diff's line numbers). Its value may be released once
+    the validated specs hold what later stages use, and is then read again if asked for."""
+
+    __slots__ = ("_number", "_positions", "_source", "_value", "index", "start")
+
+    def __init__(
+        self, index: int, start: Position, value: object,
+        positions: dict[FieldPath, Position] | None = None, *,
+        source: _Reread | None = None, number: int = 0,
+    ) -> None:
+        self.index = index  # 0-based position of the document in its file
+        self.start = start
+        self._value = value
+        self._positions = positions if positions is not None or source else {}
+        self._source = source  # the file's text, to read this document again from
+        self._number = number  # which of the documents read from that text
+
+    @property
+    def value(self) -> object:
+        if self._value is _RELEASED:
+            assert self._source is not None
+            self._value = self._source.document(self._number).value
+        return self._value
+
+    @value.setter
+    def value(self, value: object) -> None:
+        self._value = value
+
+    @property
+    def positions(self) -> dict[FieldPath, Position]:
+        if self._positions is None:
+            assert self._source is not None
+            self._positions = self._source.document(self._number).positions
+        return self._positions
+
+    def release(self) -> None:
+        """Lets go of the value when it can be read again from its file's text."""
+        if self._source is not None:
+            self._value = _RELEASED
 
     def position_of(self, path: FieldPath) -> tuple[Position, FieldPath]:
         """The position of `path`, or of its nearest written ancestor (for missing fields)."""
+        positions = self.positions
         for cut in range(len(path), 0, -1):
-            pos = self.positions.get(path[:cut])
+            pos = positions.get(path[:cut])
             if pos is not None:
                 return pos, path[:cut]
         return self.start, ()
+
+    def __eq__(self, other: object) -> bool:  # as the dataclass it was: by value
+        if not isinstance(other, YamlDocument):
+            return NotImplemented
+        return (self.index, self.start, self.value, self.positions) == (
+            other.index, other.start, other.value, other.positions)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return (f"YamlDocument(index={self.index!r}, start={self.start!r}, "
+                f"value={self.value!r})")
+
+
+_RELEASED = object()  # the value was let go (see YamlDocument.release)
 
 
 @dataclass(frozen=True)
@@ -436,3 +489,170 @@ def read_yaml_documents(
         if dispose is not None:
             dispose()
     return documents, None
+
+
+# -- without positions -------------------------------------------------------------------
+# Most files are valid and nobody asks where their fields are: reading them without
+# positions (no mark per key, no path per value) is several times faster. Anything this
+# reader does not handle the way the full reader does (anchors, aliases, tags, merge keys,
+# duplicate keys, limits, errors) sends the whole text to the full reader instead, so both
+# give the same documents and problems.
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStart = yaml.MappingStartEvent
+_SequenceStart = yaml.SequenceStartEvent
+_MappingEnd = yaml.MappingEndEvent
+_SequenceEnd = yaml.SequenceEndEvent
+_DocumentStart = yaml.DocumentStartEvent
+_DocumentEnd = yaml.DocumentEndEvent
+_StreamEnd = yaml.StreamEndEvent
+_NOWHERE = Position(1, 1)  # a problem is found again by the full reader, with its place
+_PLAIN_REMEMBERED = 100_000
+_plain_values: dict[str, object] = {}  # plain scalar -> its value (the same in every file)
+
+
+class _Full(Exception):
+    """The text needs the full reader."""
+
+
+def _plain_value(text: str) -> object:
+    try:
+        return _plain_values[text]
+    except KeyError:
+        pass
+    try:
+        value = _resolve_plain(text, _NOWHERE)
+    except _Abort:
+        raise _Full from None
+    if len(_plain_values) >= _PLAIN_REMEMBERED:
+        _plain_values.clear()
+    _plain_values[text] = value
+    return value
+
+
+def _start_position(text: str, mark: object) -> Position:
+    line = int(getattr(mark, "line", 0)) + 1
+    if line > text.count("\n") + 1:  # maybe past the last line: as the full reader clamps
+        return _Positions(text)(mark)
+    return Position(line, int(getattr(mark, "column", 0)) + 1)
+
+
+def _values(text: str, limits: YamlLimits) -> list[tuple[int, Position, object]]:
+    """(index, start, value) of every non-empty document. Raises _Full."""
+    if _EXTRA_BREAKS.search(text):
+        raise _Full  # lines are counted differently: the full reader places them
+    found: list[tuple[int, Position, object]] = []
+    parser = _Parser(text)
+    get = parser.get_event
+    max_depth, max_nodes = limits.max_depth, limits.max_nodes_per_document
+    max_bytes, max_documents = limits.max_bytes_per_document, limits.max_documents_per_file
+    # The open collections: the innermost one, its pending key (a mapping's), and the outer
+    # ones as they were when it opened.
+    top: dict[str, object] | list[object] | None = None
+    key: str | None = None
+    outer: list[tuple[dict[str, object] | list[object] | None, str | None]] = []
+    root: object = None
+    start = _NOWHERE
+    index = nodes = size = 0
+    try:
+        while True:
+            event: Any = get()  # told apart by its exact type below
+            kind = type(event)
+            if kind is _ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Full
+                text_value: str = event.value
+                if type(top) is dict:
+                    if key is None:
+                        if text_value in top or text_value == "<<":
+                            raise _Full  # a duplicate (an error) or a merge
+                        key = text_value
+                        continue
+                    value = _plain_value(text_value) if event.implicit[0] else text_value
+                    top[key] = value
+                    key = None
+                else:
+                    value = _plain_value(text_value) if event.implicit[0] else text_value
+                    if top is None:
+                        root = value
+                    else:
+                        top.append(value)  # type: ignore[union-attr]
+                nodes += 1
+                size += len(text_value)
+                if nodes > max_nodes or size > max_bytes:
+                    raise _Full
+            elif kind is _MappingStart or kind is _SequenceStart:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Full
+                if len(outer) >= max_depth or (type(top) is dict and key is None):
+                    raise _Full  # too deep, or a collection as a key
+                nodes += 1
+                if nodes > max_nodes:
+                    raise _Full
+                opened: dict[str, object] | list[object] = {} if kind is _MappingStart else []
+                if top is None:
+                    root = opened
+                elif type(top) is dict:
+                    assert key is not None
+                    top[key] = opened
+                else:
+                    top.append(opened)  # type: ignore[union-attr]
+                outer.append((top, None))
+                top, key = opened, None
+            elif kind is _MappingEnd or kind is _SequenceEnd:
+                top, key = outer.pop()
+            elif kind is _DocumentStart:
+                if index >= max_documents:
+                    raise _Full
+                start = _start_position(text, event.start_mark)
+                index += 1
+                root, nodes, size = None, 0, 0
+            elif kind is _DocumentEnd:
+                if root is not None:
+                    found.append((index - 1, start, root))
+            elif kind is _StreamEnd or event is None:
+                return found
+            elif kind is not yaml.StreamStartEvent:
+                raise _Full  # an alias
+    except yaml.YAMLError:
+        raise _Full from None
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose is not None:
+            dispose()
+
+
+class _Reread:
+    """A file's text, read again by the full reader when a document of it is first asked for
+    its positions (or its released value); then its documents are kept instead of the text."""
+
+    __slots__ = ("_documents", "_limits", "_text")
+
+    def __init__(self, text: str, limits: YamlLimits) -> None:
+        self._text: str | None = text
+        self._limits = limits
+        self._documents: list[YamlDocument] = []
+
+    def document(self, number: int) -> YamlDocument:
+        text = self._text  # read once: another thread may be reading it again too
+        if text is not None:
+            self._documents, _ = read_yaml_documents(text, self._limits)
+            self._text = None
+        return self._documents[number]
+
+
+def read_yaml_values(
+    text: str, limits: YamlLimits | None = None
+) -> tuple[list[YamlDocument], YamlProblem | None]:
+    """`read_yaml_documents`, faster: the same documents and problem, but positions are
+    found only when a document is first asked for them."""
+    limits = limits or YamlLimits()
+    try:
+        found = _values(text, limits)
+    except _Full:
+        return read_yaml_documents(text, limits)
+    source = _Reread(text, limits)
+    return [
+        YamlDocument(index, start, value, source=source, number=number)
+        for number, (index, start, value) in enumerate(found)
+    ], None

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReplicaBounds:
     minimum: int
     maximum: int
     autoscaled: bool  # minReplicas, maxReplicas or autoScaling given: KEDA decides
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArtifactPlan:
     """One model source of a cache, downloaded by one Job onto one PVC; measured first by a
     check-size Job when the repository gives no size."""
@@ -43,7 +43,7 @@ class ArtifactPlan:
         return self.namespace, self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SizeCheck:
     """An artifact whose size is not known yet, and the Job that measures it."""
 
@@ -54,7 +54,7 @@ class SizeCheck:
     source_uri: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CachePlan:
     """A cache and the artifacts it is made of."""
 
@@ -67,7 +67,7 @@ class CachePlan:
         return tuple(a.job for a in self.artifacts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServicePlan:
     """The objects of one resolved AIMService, and what they wait for."""
 
@@ -89,7 +89,7 @@ class ServicePlan:
         return self.cache.jobs if self.cache is not None else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WaitingService:
     """A service whose InferenceService is held back until its caches are downloaded."""
 
@@ -102,7 +102,7 @@ class WaitingService:
         return f"{self.service[0]}/{self.service[1]}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredSet:
     """Every object the repository derives, gated ones included, in apply order."""
 

@@ -37,7 +37,7 @@ PROFILE_MOUNT_ROOT = "/workspace/aim-runtime/profiles/custom"
 CACHE_ROOT = "/workspace/cache"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CacheMount:
     volume: str
     claim: str
@@ -90,11 +90,13 @@ def framework_env(spec: AIMProfileSpecCommon) -> list[EnvVar]:
     return env  # no AIM_ENGINE at e837778 (buildFrameworkEnvVars)
 
 
-def container_env(service: AIMService, spec: AIMProfileSpecCommon) -> list[dict[str, object]]:
+def container_env(
+    service: AIMService, spec: AIMProfileSpecCommon, framework: list[EnvVar] | None = None
+) -> list[dict[str, object]]:
     """Profile env, then the service's env (service wins), then the AIM_* framework variables,
-    which nothing overrides."""
+    which nothing overrides. `framework`: `framework_env(spec)` when already made."""
     env = merge_env(spec.container_env, service.spec.env)
-    env = merge_env(env, framework_env(spec)) or []
+    env = merge_env(env, framework if framework is not None else framework_env(spec)) or []
     return [var.to_api() for var in env]
 
 
@@ -205,7 +207,9 @@ def render_inference_service(
     mounts: list[CacheMount],
     extra_labels: dict[str, str],
     replicas: ReplicaBounds,
+    framework: list[EnvVar] | None = None,
 ) -> DesiredObject:
+    """`framework`: `framework_env(spec)` when already made (services share profiles)."""
     labels = base_labels("inference")
     labels[SERVICE_LABEL] = sanitize_label_value(service_name)
     labels[SERVICE_NAME_LABEL] = sanitize_label_value(service_name)
@@ -231,7 +235,7 @@ def render_inference_service(
         "image": spec.image,
         "imagePullPolicy": SERVING_PULL_POLICY,
         "ports": [{"containerPort": PORT, "name": "http", "protocol": "TCP"}],
-        "env": container_env(service, spec),
+        "env": container_env(service, spec, framework),
     }
     if resources:
         container["resources"] = resources

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MANAGED_BY_KEY = "app.kubernetes.io/managed-by"
 MANAGED_BY = "aimsync"
@@ -33,6 +34,7 @@ OPT_OUT_ANNOTATION = TRACKING_PREFIX + "ignore"
 _LABEL_JUNK = re.compile(r"[^a-z0-9._-]+")
 
 
+@lru_cache(maxsize=65_536)  # pure, and asked for the same few values per service
 def sanitize_label_value(value: str) -> str:
     """`SanitizeLabelValue`: lowercase; runs of other characters become '_'; trimmed; ≤63."""
     cleaned = _LABEL_JUNK.sub("_", value.lower()).strip("_.-")

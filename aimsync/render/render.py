@@ -19,7 +19,6 @@ from aimsync.core.naming import (
     generate_derived_name,
     inference_service_name,
     make_rfc1123_compliant,
-    profile_configmap_name,
     shared_profile_cache_name,
 )
 from aimsync.core.objects import DesiredObject, NamespacedName
@@ -45,6 +44,7 @@ from aimsync.render.desired import (
 from aimsync.render.http_route import render_http_route
 from aimsync.render.inference_service import (
     CacheMount,
+    framework_env,
     render_inference_service,
     replica_bounds,
 )
@@ -162,17 +162,32 @@ def _with_source(obj: DesiredObject, source_file: str) -> DesiredObject:
 
 
 class _ProfileDocuments:
-    """The profile YAML of each effective profile spec, written once: many services share a
-    profile (the spec objects live as long as the render)."""
+    """The profile YAML and the framework variables of each effective profile spec, made
+    once: many services share a profile (the spec objects live as long as the render)."""
 
     def __init__(self) -> None:
         self._written: dict[int, str] = {}
+        self._framework: dict[int, list[EnvVar]] = {}
 
     def of(self, spec: AIMProfileSpecCommon) -> str:
         key = id(spec)
         if key not in self._written:
             self._written[key] = profile_document(spec)
         return self._written[key]
+
+    def framework_env(self, spec: AIMProfileSpecCommon) -> list[EnvVar]:
+        key = id(spec)
+        if key not in self._framework:
+            self._framework[key] = framework_env(spec)
+        return self._framework[key]
+
+
+def _named(service: AIMService) -> dict[str, object]:
+    """What a path without a template is made of: the name and namespace (as `to_api` writes
+    them, unset left out), without dumping the whole service."""
+    metadata = service.metadata
+    named = {"namespace": metadata.namespace, "name": metadata.name}
+    return {"metadata": {k: v for k, v in named.items() if v is not None}}
 
 
 def _render_service(
@@ -198,18 +213,20 @@ def _render_service(
         profile_name=chosen.profile.name,
         spec=chosen.spec,
         status=chosen.status,
-        configmap=profile_configmap_name(service.name),
+        configmap=configmap.key.name,
         mounts=mounts,
         extra_labels=tracking,
         replicas=replicas,
+        framework=documents.framework_env(chosen.spec),
     )
     objects = [configmap, inference]
     routing = service.obj.spec.routing
+    template = routing.path_template if routing else None
     route = render_http_route(
         service.obj,
         namespace,
         isvc,
-        render_path(routing.path_template if routing else None, service.obj.to_api()),
+        render_path(template, service.obj.to_api() if template else _named(service.obj)),
         tracking,
     )
     if route is not None:
@@ -219,7 +236,9 @@ def _render_service(
         namespace,
         isvc,
         replicas,
-        effective_resources(service.obj, chosen.status),
+        # Only an autoscaled service has a ScaledObject: the rest need no resources merged.
+        effective_resources(service.obj, chosen.status) if service.obj.spec.has_autoscaling
+        else None,
         tracking,
         scaler_address=autoscaling.scaler_address,
         cooldown_seconds_per_gib=autoscaling.cooldown_seconds_per_gi_memory,
@@ -281,11 +300,20 @@ def render(
     }
     services: dict[NamespacedName, ServicePlan] = {}
     documents = _ProfileDocuments()
+    # The services of a profile in a namespace share its cache: its plan is made once (by
+    # what the plan is made of; the sources by identity, as the specs hold them).
+    plans: dict[tuple[object, ...], CachePlan] = {}
     for key, picked in chosen.items():
         request = service_requests.get(key)
+        cache = None
+        if request is not None:
+            plan_key = (request.namespace, request.name, request.mode, request.storage_class,
+                        *map(id, request.sources))
+            cache = plans.get(plan_key)
+            if cache is None:
+                cache = plans[plan_key] = _cache_plan(request, artifacts)
         plan, service_objects = _render_service(
-            specs.services[key], picked, _cache_plan(request, artifacts) if request else None,
-            documents, specs.settings.autoscaling,
+            specs.services[key], picked, cache, documents, specs.settings.autoscaling,
         )
         services[key] = plan
         objects += service_objects

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from aimsync.core.objects import DesiredObject
-from aimsync.report.fast_yaml import block_yaml, to_yaml
+from aimsync.report.fast_yaml import to_yaml, yaml_stream
 
-__all__ = ["manifests_json", "manifests_yaml", "to_yaml"]
+__all__ = ["manifests_json", "manifests_yaml", "manifests_yaml_pieces", "to_yaml"]
+
+
+def manifests_yaml_pieces(objects: list[DesiredObject]) -> Iterator[str]:
+    """`manifests_yaml`, piece by piece: written as it comes, the output of thousands of
+    objects is never held whole."""
+    return yaml_stream(objects)
+
 
 def manifests_yaml(objects: list[DesiredObject]) -> str:
-    return "".join(f"---\n{block_yaml(o.manifest)}" for o in objects)
+    return "".join(yaml_stream(objects))
 
 
 def manifests_json(objects: list[DesiredObject]) -> str:

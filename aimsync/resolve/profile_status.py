@@ -21,7 +21,7 @@ MAX_MISMATCH_REASONS = 5
 ResourceMap = dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusCondition:
     """A condition without timestamps (the observe stage adds lastTransitionTime)."""
 
@@ -31,7 +31,7 @@ class StatusCondition:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProfileStatus:
     status: str  # Ready | NotAvailable
     version: str

@@ -46,7 +46,7 @@ def _preference(value: str | None, order: list[str]) -> int:
 
 
 @total_ordering
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Descending:
     """A string that sorts high-first (`compareProfileVersions` at e837778 compares versions
     as plain strings: "0.10.0" < "0.9.0"); the empty version last."""
@@ -65,7 +65,7 @@ def _version_key(version: str) -> _Descending:
     return _Descending(version)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankedProfile:
     """A candidate with what the ranking needs to know about it."""
 

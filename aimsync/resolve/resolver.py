@@ -39,7 +39,7 @@ CLUSTER = "Cluster"
 FORCE_REBIND = "aim.eai.amd.com/force-rebind"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProfileRef:
     name: str
     scope: str  # Namespace | Cluster
@@ -54,7 +54,7 @@ class ProfileRef:
         return f"{self.kind} {where}{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CandidateVerdict:
     ref: ProfileRef
     kept: bool
@@ -70,7 +70,7 @@ class ResolutionReason(StrEnum):
     NOT_READY = "ProfileNotReady"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chosen:
     """The profile a resolved service runs: which one, its effective spec, its status."""
 
@@ -79,7 +79,7 @@ class Chosen:
     status: ProfileStatus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """The outcome for one service: a profile, or the operator's reason why not."""
 
@@ -159,7 +159,7 @@ class ProfileStatuses:
         return ProfileStatuses(facts, _Statuses(by_ref, facts), index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """What resolve hands on: every profile's status and every service's resolution."""
 

@@ -12,7 +12,7 @@ from aimsync.api import KIND_MODELS, AIMKind
 from aimsync.api.metadata import SERVER_SET_METADATA
 from aimsync.api.validation import validate_model
 from aimsync.core.fields import format_field_path
-from aimsync.findings import Finding, Findings
+from aimsync.findings import Finding, Findings, Severity
 from aimsync.load.repository import LoadedRepository, SourceDocument
 from aimsync.settings import Settings
 from aimsync.specs import Spec, Specs
@@ -36,12 +36,16 @@ def as_the_api_reads_it(value: object) -> object:
     mapping means the key is absent (so its default applies), and a whole number written as
     2.0 is the integer 2."""
     if isinstance(value, dict):
-        return {k: as_the_api_reads_it(v) for k, v in value.items() if v is not None}
+        return {k: v if type(v) in _AS_WRITTEN else as_the_api_reads_it(v)
+                for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [as_the_api_reads_it(v) for v in value]
+        return [v if type(v) in _AS_WRITTEN else as_the_api_reads_it(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+_AS_WRITTEN = frozenset({str, int, bool})  # read as they are: no call per value for them
 
 
 def _schema_input(identified: IdentifiedDocument) -> dict[str, object]:
@@ -66,7 +70,9 @@ def _validate_document(
     identified = IdentifiedDocument(
         identified.kind, identified.name, identified.namespace, source, data
     )
-    before = len(findings.errors)
+    # This document's errors, counted as they are added: counting all of the repository's
+    # findings per document would grow with the square of the documents.
+    errors = 0
     for finding in document_rules(identified.kind, identified.data, settings):
         findings.add(
             Finding(
@@ -77,12 +83,13 @@ def _validate_document(
                 finding.rule,
             )
         )
+        errors += finding.severity is Severity.ERROR
     obj, problems = validate_model(KIND_MODELS[identified.kind], _schema_input(identified))
     for path, message, rule in problems:
         findings.error(
             source.location(*path), message, field=format_field_path(path), rule=rule
         )
-    if obj is None or len(findings.errors) > before:
+    if obj is None or errors or problems:
         return None
     return Spec(identified.kind, identified.name, identified.namespace, source, obj)
 
@@ -146,4 +153,9 @@ def validate_documents(
 
 
 def validate_repository(loaded: LoadedRepository) -> ValidationResult:
-    return validate_documents(loaded.documents, loaded.settings, loaded.findings)
+    result = validate_documents(loaded.documents, loaded.settings, loaded.findings)
+    # The specs hold what the later stages read: the documents' values (as large as the
+    # specs) are let go, and read again from the file's text by the few that ask.
+    for document in loaded.documents:
+        document.document.release()
+    return result

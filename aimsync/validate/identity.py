@@ -7,6 +7,7 @@ The folder only supplies a default namespace: `namespaces/<ns>/...` files may le
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from aimsync.api.kinds import AIM_API_VERSION, AIM_GROUP, AIMKind
@@ -33,13 +34,18 @@ OTHER_AIM_KINDS = {
 
 
 def folder_namespace(relative_file: str) -> str | None:
-    parts = PurePosixPath(relative_file).parts
-    if len(parts) >= 3 and parts[0] == "namespaces":
+    return _namespace_of_folder(relative_file.rpartition("/")[0])
+
+
+@lru_cache(maxsize=4096)  # asked once per file, and most files share a few folders
+def _namespace_of_folder(folder: str) -> str | None:
+    parts = PurePosixPath(folder).parts
+    if len(parts) >= 2 and parts[0] == "namespaces":
         return parts[1]
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdentifiedDocument:
     kind: AIMKind
     name: str

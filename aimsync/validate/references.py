@@ -79,6 +79,11 @@ class Deployable:
         ] + [spec for specs in self.cluster.values() for spec in specs]
 
 
+def _profiles_invalid(invalid: InvalidKeys) -> bool:
+    return any(kind is not AIMKind.PROFILE_CACHE and kind is not AIMKind.SERVICE
+               for kind, _, _ in invalid)
+
+
 def check_service(
     spec: Spec[AIMService],
     specs: Specs,
@@ -86,7 +91,10 @@ def check_service(
     invalid: InvalidKeys,
     unreadable: bool = False,
     deployable: Deployable | None = None,
+    invalid_profiles: bool | None = None,
 ) -> None:
+    """`deployable`, `invalid_profiles`: `Deployable.of(specs)` and
+    `_profiles_invalid(invalid)` when already known (they are the same for every service)."""
     namespace = spec.namespace or ""
     service = spec.obj.spec
     try:
@@ -139,8 +147,9 @@ def check_service(
             )
         return
     selector = profile.selector
-    if selector is None or any(kind is not AIMKind.PROFILE_CACHE and kind is not AIMKind.SERVICE
-                               for kind, _, _ in invalid):
+    if selector is None or (
+        _profiles_invalid(invalid) if invalid_profiles is None else invalid_profiles
+    ):
         return  # with invalid profiles around, "matches nothing" may be untrue
     candidates = (deployable or Deployable.of(specs)).for_selector(namespace, selector.aim_id)
     if any(match_selector(c, selector).matches for c in candidates):
@@ -200,8 +209,9 @@ def check_references(
     """`unreadable`: some file could not be read, so "not found" may be untrue."""
     check_derived_names(specs, findings)
     deployable = Deployable.of(specs)
+    invalid_profiles = _profiles_invalid(invalid)
     for spec in specs.services.values():
-        check_service(spec, specs, findings, invalid, unreadable, deployable)
+        check_service(spec, specs, findings, invalid, unreadable, deployable, invalid_profiles)
     for cache in specs.caches.values():
         namespace = cache.namespace or ""
         target = cache.obj.spec

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from aimsync.cli import cli
 from aimsync.load.repository import load_repository
-from aimsync.load.yaml_reader import YamlLimits, read_yaml_documents
+from aimsync.load.yaml_reader import YamlLimits, read_yaml_documents, read_yaml_values
 from aimsync.validate import validate_repository
 
 FAST = settings(
@@ -259,6 +259,42 @@ def test_reader_never_raises_on_any_text(text: str) -> None:
 def test_reader_never_raises_on_dumped_values(value: Any, flow: bool, unicode: bool) -> None:
     text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=unicode)
     _check_read(text)
+
+
+def _check_same_as_the_full_reader(text: str, limits: YamlLimits) -> None:
+    full, full_problem = read_yaml_documents(text, limits)
+    fast, fast_problem = read_yaml_values(text, limits)
+    assert fast_problem == full_problem
+    assert [(d.index, d.start, d.value) for d in fast] == [
+        (d.index, d.start, d.value) for d in full
+    ]
+    assert [repr(d.value) for d in fast] == [repr(d.value) for d in full]  # 1 is not 1.0
+    assert [d.positions for d in fast] == [d.positions for d in full]  # found when asked
+
+
+SMALL_LIMITS = YamlLimits(max_depth=4, max_nodes_per_document=12, max_bytes_per_document=40,
+                          max_documents_per_file=2)
+
+
+@FAST
+@given(any_text, st.booleans())
+@example("a: 1\n---\nb: [1, 2\n", False)  # a document, then a syntax error
+@example("a: &x 1\nb: *x\n<<: {c: 2}\n", False)  # what only the full reader reads
+@example("a: 1\nb:\n- 2\n- {c: [3, {d: 4}]}\n---\n---\nx\n", True)
+@example("k: 1\r\nl: 2\rm: 3\n", False)
+def test_reading_without_positions_gives_what_the_full_reader_gives(
+    text: str, small: bool
+) -> None:
+    _check_same_as_the_full_reader(text, SMALL_LIMITS if small else YamlLimits())
+
+
+@FAST
+@given(json_values(), st.booleans(), st.booleans(), st.booleans())
+def test_reading_dumped_values_without_positions_gives_what_the_full_reader_gives(
+    value: Any, flow: bool, unicode: bool, small: bool
+) -> None:
+    text = yaml.safe_dump_all([value, value], default_flow_style=flow, allow_unicode=unicode)
+    _check_same_as_the_full_reader(text, SMALL_LIMITS if small else YamlLimits())
 
 
 @FAST

@@ -121,6 +121,7 @@ def test_namespace_too_long_for_isvc_name_is_an_error() -> None:
 def test_remembered_names_tell_hash_inputs_of_other_types_apart() -> None:
     assert generate_derived_name(["a"], [1]) != generate_derived_name(["a"], [True])
     assert generate_derived_name(["a"], [1]) != generate_derived_name(["a"], [1.0])
+    assert generate_derived_name(["a"], [0.0]) != generate_derived_name(["a"], [-0.0])
 
 
 def test_a_name_with_structured_hash_inputs_is_the_same_as_asked_twice() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from aimsync.api.common import EnvVar
 from aimsync.api.profile import AIMClusterProfileSpec
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.objects import DesiredObject
@@ -166,6 +167,16 @@ def test_service_env_wins_over_profile_env_but_not_over_framework_env() -> None:
     env = {e["name"]: e.get("value") for e in container(rendered(specs))["env"]}
     assert env["A"] == "service"
     assert env["AIM_ID"] == ""
+
+
+@pytest.mark.parametrize("var", [
+    {"name": "A", "value": "x"}, {"name": "A", "value": ""}, {"name": "A"},
+    {"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+])
+def test_an_env_var_is_written_as_its_model_dump(var: dict[str, Any]) -> None:
+    model = EnvVar.model_validate(var)
+    assert model.to_api() == model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    assert list(model.to_api()) == list(var)
 
 
 def test_min_and_max_replicas_use_the_external_autoscaler() -> None:

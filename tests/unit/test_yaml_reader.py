@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aimsync.load.yaml_reader import Position, YamlLimits, read_yaml_documents
+from aimsync.load.yaml_reader import Position, YamlLimits, read_yaml_documents, read_yaml_values
 
 
 def test_positions_are_recorded_for_keys_and_list_items() -> None:
@@ -118,3 +118,17 @@ def test_alias_expansion_is_bounded_in_bytes() -> None:
     text = "a: &s " + "x" * 200_000 + "\nb: [" + ",".join(["*s"] * 4000) + "]\n"
     _, problem = read_yaml_documents(text)
     assert problem is not None and "bytes of values after expanding aliases" in problem.message
+
+
+def test_without_positions_they_are_found_when_asked_and_a_released_value_is_read_again(
+) -> None:
+    text = "a: 1\nb:\n  - x\n  - c: 2\n---\nd: [3]\n"
+    full, _ = read_yaml_documents(text)
+    fast, problem = read_yaml_values(text)
+    assert problem is None
+    assert [d.value for d in fast] == [d.value for d in full]
+    for document in fast:
+        document.release()
+    assert [d.value for d in fast] == [d.value for d in full]
+    assert [d.positions for d in fast] == [d.positions for d in full]
+    assert fast[1].position_of(("d", 0)) == (Position(6, 5), ("d", 0))
