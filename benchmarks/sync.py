@@ -405,7 +405,7 @@ def run_aimsync_process(name: str, repo: Path, kubeconfig: Path, concurrency: in
     report = json.loads(done.stdout)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Measurement("aimsync", f"{name}-process", wall, cpu, report["requests"],
-                       report["requests"].get("writes", 0), "whole CLI process")
+                       report["objectsWritten"], "whole CLI process")
 
 
 # -- the run -------------------------------------------------------------------------------
