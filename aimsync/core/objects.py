@@ -57,5 +57,7 @@ class ObjectKey:
 @dataclass(frozen=True, slots=True)
 class DesiredObject:
     key: ObjectKey
+    # Read only: the manifests of a render share their constant parts (and a profile's node
+    # affinity); whoever needs another manifest copies it.
     manifest: dict[str, object]
     origin: str  # the spec it comes from, e.g. "AIMService ml-team/qwen-chat"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -158,8 +159,9 @@ class _Positions:
 
     def __init__(self, text: str) -> None:
         # libyaml puts end-of-stream problems on a line after the last one; clamp to it.
-        self.last_line = len(_LINE_BREAK.split(text))
-        self.last_column = len(_LINE_BREAK.split(text)[-1]) + 1
+        lines = _LINE_BREAK.split(text)
+        self.last_line = len(lines)
+        self.last_column = len(lines[-1]) + 1
         self.starts: list[int] | None = None
         if _EXTRA_BREAKS.search(text):
             self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
@@ -537,20 +539,35 @@ def _start_position(text: str, mark: object) -> Position:
     return Position(line, int(getattr(mark, "column", 0)) + 1)
 
 
-def _values(text: str, limits: YamlLimits) -> list[tuple[int, Position, object]]:
-    """(index, start, value) of every non-empty document. Raises _Full."""
+Found = list[tuple[int, Position, object, dict[FieldPath, Position] | None]]
+
+
+def _unplaced(mark: object) -> Position:
+    return _NOWHERE  # never asked: positions are recorded only with `positions_of`
+
+
+def _values(text: str, limits: YamlLimits, positions_of: _Positions | None = None) -> Found:
+    """(index, start, value, positions) of every non-empty document; positions only with
+    `positions_of` (reading again a text this read before: the full reader's positions,
+    without its checks for what this refuses anyway). Raises _Full."""
     if _EXTRA_BREAKS.search(text):
         raise _Full  # lines are counted differently: the full reader places them
-    found: list[tuple[int, Position, object]] = []
+    found: Found = []
+    place: Callable[[object], Position] = positions_of or _unplaced
     parser = _Parser(text)
     get = parser.get_event
     max_depth, max_nodes = limits.max_depth, limits.max_nodes_per_document
     max_bytes, max_documents = limits.max_bytes_per_document, limits.max_documents_per_file
     # The open collections: the innermost one, its pending key (a mapping's), and the outer
-    # ones as they were when it opened.
+    # ones as they were when it opened. With positions: the innermost one's path, and where
+    # the pending key is written (a mapping's value is placed at its key, as the full reader
+    # places it).
     top: dict[str, object] | list[object] | None = None
     key: str | None = None
-    outer: list[tuple[dict[str, object] | list[object] | None, str | None]] = []
+    outer: list[tuple[dict[str, object] | list[object] | None, FieldPath]] = []
+    path: FieldPath = ()
+    key_at = _NOWHERE
+    positions: dict[FieldPath, Position] | None = None
     root: object = None
     start = _NOWHERE
     index = nodes = size = 0
@@ -567,8 +584,12 @@ def _values(text: str, limits: YamlLimits) -> list[tuple[int, Position, object]]
                         if text_value in top or text_value == "<<":
                             raise _Full  # a duplicate (an error) or a merge
                         key = text_value
+                        if positions is not None:
+                            key_at = place(event.start_mark)
                         continue
                     value = _plain_value(text_value) if event.implicit[0] else text_value
+                    if positions is not None:
+                        positions[(*path, key)] = key_at
                     top[key] = value
                     key = None
                 else:
@@ -576,6 +597,8 @@ def _values(text: str, limits: YamlLimits) -> list[tuple[int, Position, object]]
                     if top is None:
                         root = value
                     else:
+                        if positions is not None:
+                            positions[(*path, len(top))] = place(event.start_mark)
                         top.append(value)  # type: ignore[union-attr]
                 nodes += 1
                 size += len(text_value)
@@ -590,26 +613,36 @@ def _values(text: str, limits: YamlLimits) -> list[tuple[int, Position, object]]
                 if nodes > max_nodes:
                     raise _Full
                 opened: dict[str, object] | list[object] = {} if kind is _MappingStart else []
+                inner: FieldPath = ()
                 if top is None:
                     root = opened
                 elif type(top) is dict:
                     assert key is not None
+                    if positions is not None:
+                        inner = (*path, key)
+                        positions[inner] = key_at
                     top[key] = opened
                 else:
+                    if positions is not None:
+                        inner = (*path, len(top))
+                        positions[inner] = place(event.start_mark)
                     top.append(opened)  # type: ignore[union-attr]
-                outer.append((top, None))
-                top, key = opened, None
+                outer.append((top, path))
+                top, key, path = opened, None, inner
             elif kind is _MappingEnd or kind is _SequenceEnd:
-                top, key = outer.pop()
+                top, path = outer.pop()
+                key = None
             elif kind is _DocumentStart:
                 if index >= max_documents:
                     raise _Full
-                start = _start_position(text, event.start_mark)
+                start = (_start_position(text, event.start_mark) if positions_of is None
+                         else place(event.start_mark))
                 index += 1
                 root, nodes, size = None, 0, 0
+                positions = None if positions_of is None else {}
             elif kind is _DocumentEnd:
                 if root is not None:
-                    found.append((index - 1, start, root))
+                    found.append((index - 1, start, root, positions))
             elif kind is _StreamEnd or event is None:
                 return found
             elif kind is not yaml.StreamStartEvent:
@@ -623,8 +656,8 @@ def _values(text: str, limits: YamlLimits) -> list[tuple[int, Position, object]]
 
 
 class _Reread:
-    """A file's text, read again by the full reader when a document of it is first asked for
-    its positions (or its released value); then its documents are kept instead of the text."""
+    """A file's text, read again with positions when a document of it is first asked for
+    them (or for its released value); then its documents are kept instead of the text."""
 
     __slots__ = ("_documents", "_limits", "_text")
 
@@ -636,7 +669,14 @@ class _Reread:
     def document(self, number: int) -> YamlDocument:
         text = self._text  # read once: another thread may be reading it again too
         if text is not None:
-            self._documents, _ = read_yaml_documents(text, self._limits)
+            try:
+                self._documents = [
+                    YamlDocument(index, start, value, positions)
+                    for index, start, value, positions in _values(
+                        text, self._limits, _Positions(text))
+                ]
+            except _Full:  # not expected: the text was read this way before
+                self._documents, _ = read_yaml_documents(text, self._limits)
             self._text = None
         return self._documents[number]
 
@@ -654,5 +694,5 @@ def read_yaml_values(
     source = _Reread(text, limits)
     return [
         YamlDocument(index, start, value, source=source, number=number)
-        for number, (index, start, value) in enumerate(found)
+        for number, (index, start, value, _) in enumerate(found)
     ], None

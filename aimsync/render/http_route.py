@@ -36,9 +36,22 @@ def go_duration(text: str) -> str:
     return f"{shown}s"
 
 
+def rewrite_filters() -> list[dict[str, object]]:
+    """The route's filters: the same for every route, so a render makes them once and its
+    routes share them (a rendered manifest is never changed in place)."""
+    return [
+        {
+            "type": "URLRewrite",
+            "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}},
+        }
+    ]
+
+
 def render_http_route(
-    service: AIMService, namespace: str, isvc_name: str, path: str, extra_labels: dict[str, str]
+    service: AIMService, namespace: str, isvc_name: str, path: str, extra_labels: dict[str, str],
+    filters: list[dict[str, object]] | None = None,
 ) -> DesiredObject | None:
+    """`filters`: the render's shared `rewrite_filters()`."""
     routing = service.spec.routing
     if routing is None or not routing.enabled or routing.gateway_ref is None:
         return None
@@ -48,12 +61,7 @@ def render_http_route(
     labels.update(extra_labels)
     rule: dict[str, object] = {
         "matches": [{"path": {"type": "PathPrefix", "value": path}}],
-        "filters": [
-            {
-                "type": "URLRewrite",
-                "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}},
-            }
-        ],
+        "filters": filters if filters is not None else rewrite_filters(),
         "backendRefs": [
             {"kind": "Service", "name": f"{isvc_name}-predictor", "namespace": namespace,
              "port": 80}

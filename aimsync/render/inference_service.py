@@ -38,6 +38,24 @@ CACHE_ROOT = "/workspace/cache"
 
 
 @dataclass(frozen=True, slots=True)
+class ConstantParts:
+    """What every InferenceService writes the same, made once per render and shared by its
+    manifests (a rendered manifest is never changed in place): thousands fewer small dicts."""
+
+    ports: list[dict[str, object]]
+    shm_mount: dict[str, object]
+    shm_volume: dict[str, object]
+
+    @staticmethod
+    def make() -> ConstantParts:
+        return ConstantParts(
+            ports=[{"containerPort": PORT, "name": "http", "protocol": "TCP"}],
+            shm_mount={"name": "dshm", "mountPath": "/dev/shm"},
+            shm_volume={"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}},
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CacheMount:
     volume: str
     claim: str
@@ -208,8 +226,11 @@ def render_inference_service(
     extra_labels: dict[str, str],
     replicas: ReplicaBounds,
     framework: list[EnvVar] | None = None,
+    constant: ConstantParts | None = None,
 ) -> DesiredObject:
-    """`framework`: `framework_env(spec)` when already made (services share profiles)."""
+    """`framework`: `framework_env(spec)` when already made (services share profiles);
+    `constant`: the render's shared `ConstantParts`."""
+    constant = constant or ConstantParts.make()
     labels = base_labels("inference")
     labels[SERVICE_LABEL] = sanitize_label_value(service_name)
     labels[SERVICE_NAME_LABEL] = sanitize_label_value(service_name)
@@ -234,13 +255,13 @@ def render_inference_service(
         "name": "kserve-container",
         "image": spec.image,
         "imagePullPolicy": SERVING_PULL_POLICY,
-        "ports": [{"containerPort": PORT, "name": "http", "protocol": "TCP"}],
+        "ports": constant.ports,
         "env": container_env(service, spec, framework),
     }
     if resources:
         container["resources"] = resources
     volume_mounts: list[dict[str, object]] = [
-        {"name": "dshm", "mountPath": "/dev/shm"},
+        constant.shm_mount,
         {
             "name": "aim-profile",
             "mountPath": f"{PROFILE_MOUNT_ROOT}/{spec.aim_id}",
@@ -248,7 +269,7 @@ def render_inference_service(
         },
     ]
     volumes: list[dict[str, object]] = [
-        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}},
+        constant.shm_volume,
         {"name": "aim-profile", "configMap": {"name": configmap}},
     ]
     for mount in mounts:

@@ -41,9 +41,10 @@ from aimsync.render.desired import (
     ServicePlan,
     SizeCheck,
 )
-from aimsync.render.http_route import render_http_route
+from aimsync.render.http_route import render_http_route, rewrite_filters
 from aimsync.render.inference_service import (
     CacheMount,
+    ConstantParts,
     framework_env,
     render_inference_service,
     replica_bounds,
@@ -163,11 +164,14 @@ def _with_source(obj: DesiredObject, source_file: str) -> DesiredObject:
 
 class _ProfileDocuments:
     """The profile YAML and the framework variables of each effective profile spec, made
-    once: many services share a profile (the spec objects live as long as the render)."""
+    once: many services share a profile (the spec objects live as long as the render); and
+    the parts every service's objects write the same."""
 
     def __init__(self) -> None:
         self._written: dict[int, str] = {}
         self._framework: dict[int, list[EnvVar]] = {}
+        self.constant = ConstantParts.make()
+        self.route_filters = rewrite_filters()
 
     def of(self, spec: AIMProfileSpecCommon) -> str:
         key = id(spec)
@@ -218,6 +222,7 @@ def _render_service(
         extra_labels=tracking,
         replicas=replicas,
         framework=documents.framework_env(chosen.spec),
+        constant=documents.constant,
     )
     objects = [configmap, inference]
     routing = service.obj.spec.routing
@@ -228,6 +233,7 @@ def _render_service(
         isvc,
         render_path(template, service.obj.to_api() if template else _named(service.obj)),
         tracking,
+        documents.route_filters,
     )
     if route is not None:
         objects.append(route)

@@ -1,13 +1,13 @@
 """Block YAML of manifests, as `to_yaml` (PyYAML with libyaml's emitter) writes it, in a
 fraction of the time: PyYAML builds a node per value in Python, which dominates the output of
 thousands of objects. The structure (mappings, sequences, PyYAML's indentation) is written
-here; every distinct scalar is written by PyYAML itself, once, and remembered. A multi-line
-string is written by PyYAML as a mapping's value once: the literal block it gets there is
-the same at any depth but for its indentation, which is added here (a double-quoted string is
-the same anywhere). A value this cannot be sure of (a key that is no plain one-line scalar,
-a line break other than \\n, a block that keeps its trailing breaks and so leaves the
-document open, a type PyYAML has no plain representer for) makes the caller fall back to
-PyYAML for the whole document, so the output is always PyYAML's."""
+here; every distinct scalar is written once and remembered: by PyYAML itself, unless it is a
+string PyYAML is sure to write as it is (`_plain`). A multi-line string is written by PyYAML
+as a mapping's value once: the literal block it gets there is the same at any depth but for
+its indentation, which is added here (a double-quoted string is the same anywhere). A value
+this cannot be sure of (a key that is no plain one-line scalar, a line break other than
+\\n, a block that keeps its trailing breaks and so leaves the document open) makes the
+caller fall back to PyYAML for the whole document, so the output is always PyYAML's."""
 
 from __future__ import annotations
 

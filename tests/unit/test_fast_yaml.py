@@ -101,3 +101,13 @@ def test_a_profile_configmap_is_written_without_falling_back_to_pyyaml(
     monkeypatch.setattr(fast_yaml, "to_yaml", counted)
     assert [block_yaml(m) for m in configmaps] == expected
     assert whole == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    [chr(c) for c in range(32, 127)] + list("-?:,#&*!|>'\"%@` .~=+<0123456789yYnNtTfFoO")
+), min_size=1, max_size=10))
+def test_a_string_taken_as_plain_is_what_pyyaml_writes(text: str) -> None:
+    """The one shortcut past PyYAML: a string judged plain is written as it is."""
+    if fast_yaml._plain(text):
+        assert fast_yaml._dumped(text) == text
