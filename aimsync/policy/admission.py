@@ -57,8 +57,10 @@ class LazyObject(Mapping[str, Any]):
     """An object built when first read (a spec dumped from its model): one that no policy
     matches is never built, and `part` builds only the fields on some paths."""
 
-    def __init__(self, build: Callable[[Paths | None], dict[str, Any]]) -> None:
+    def __init__(self, build: Callable[[Paths | None], dict[str, Any]],
+                 json: Callable[[Paths], bytes | None] | None = None) -> None:
         self._build = build
+        self._json = json
         self._value: dict[str, Any] | None = None
 
     @property
@@ -70,6 +72,11 @@ class LazyObject(Mapping[str, Any]):
     def part(self, paths: Paths) -> dict[str, Any]:
         """At least the fields on `paths` (the whole object if it was built)."""
         return self._value if self._value is not None else self._build(paths)
+
+    def key(self, paths: Paths) -> bytes | None:
+        """The fields on `paths` as JSON: equal for equal fields, different for different
+        ones (None: no such key)."""
+        return self._json(paths) if self._json is not None else None
 
     def __getitem__(self, key: str) -> Any:
         return self.value[key]
@@ -308,7 +315,25 @@ def _selected(match: MatchResources, candidate: Candidate, labels: Mapping[str, 
     return match.object_selector.empty or match.object_selector.matches(candidate.labels)
 
 
-@dataclass(frozen=True)
+# A memo is dropped when it finds less than one in eight of the first lookups: where no two
+# objects read alike, computing its keys costs more than it saves.
+_TRIAL = 64
+
+
+@dataclass
+class _Tally:
+    lookups: int = 0
+    hits: int = 0
+
+    def pays(self) -> bool:
+        return self.lookups < _TRIAL or self.hits * 8 >= self.lookups
+
+    def count(self, hit: bool) -> None:
+        self.lookups += 1
+        self.hits += hit
+
+
+@dataclass
 class _Step:
     """A program as run for one parameter object, and what of an object it reads."""
 
@@ -317,26 +342,32 @@ class _Step:
     trie: Trie | None  # the paths of `object` it reads (None: all of it)
     namespace: bool  # reads namespaceObject
     request: bool
+    tally: _Tally = field(default_factory=_Tally)
 
 
 @dataclass
 class _Plan:
+    """The bound policies whose rules match objects of a resource and scope, each pair with
+    a binding whose rules match too."""
+
     resource: Resource
     pairs: tuple[tuple[Policy, Binding], ...]
     selects: bool  # a namespace or object selector of theirs applies
     deciding: _Deciding | None = None  # what decides for all the pairs
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Deciding:
     """What the deciding expressions (no messages) of some bound policies read."""
 
     ids: tuple[tuple[int, int], ...]  # the policies and bindings (they live as long)
     object: bool
     trie: Trie | None  # the paths of `object` they read (None: all of it)
+    paths: Paths | None  # the same, sorted (what to dump of a spec)
     namespace: bool
     request: bool
     params: bool
+    tally: _Tally = field(default_factory=_Tally)
 
     @staticmethod
     def of(ids: tuple[tuple[int, int], ...], programs: list[Program], params: bool,
@@ -344,6 +375,7 @@ class _Deciding:
         paths = object_paths(programs)
         return _Deciding(ids, any("object" in p.names for p in programs),
                          None if paths is None else path_trie(paths),
+                         None if paths is None else tuple(sorted(paths)),
                          any("namespaceObject" in p.names for p in programs),
                          any("request" in p.names for p in programs), params)
 
@@ -361,8 +393,9 @@ class Evaluator:
 
     An expression's value depends only on what it reads: the fields of `object` its paths
     name, `namespaceObject` and `request` if it reads them, and its parameter object. Each
-    value is computed once per distinct input and remembered (specs written from one template
-    read alike); an object is converted into CEL values (microseconds per value) only when
+    value is computed once per distinct input and remembered, and so is "admitted without a
+    word" per distinct input of the deciding expressions (specs written from one template
+    read alike). An object is converted into CEL values (microseconds per value) only when
     one of its expressions has to run, and then once, with only what the policies read."""
 
     policies: PolicySet
@@ -414,20 +447,20 @@ class Evaluator:
         self._prepare(candidate, labels)
         # An object the policies admit without a word is admitted so for what decides it:
         # another one that reads alike needs no expression looked up at all.
-        admitted = self._admitted_key(candidate, plan, selected)
-        if admitted is not None and admitted in self._admitted:
-            return []
+        reads = self._deciding_reads(plan, selected)
+        admitted = self._admitted_key(candidate, reads) if reads.tally.pays() else None
+        if admitted is not None:
+            reads.tally.count(admitted in self._admitted)
+            if admitted in self._admitted:
+                return []
         decisions = [d for policy, binding in selected
                      for d in self._binding(policy, binding, candidate)]
         if admitted is not None and not decisions:
             self._admitted.add(admitted)
         return decisions
 
-    def _admitted_key(self, candidate: Candidate, plan: _Plan,
-                      selected: tuple[tuple[Policy, Binding], ...]) -> tuple[object, ...] | None:
-        """What decides whether the selected bindings admit the object without a word: the
-        parameter objects (by namespace) and what the deciding expressions read (messages
-        run only for a failure, which is a word)."""
+    def _deciding_reads(self, plan: _Plan,
+                        selected: tuple[tuple[Policy, Binding], ...]) -> _Deciding:
         # the same pairs for every object of a plan without selectors: looked up once
         reads = plan.deciding if selected is plan.pairs else None
         if reads is None:
@@ -440,9 +473,22 @@ class Evaluator:
                     any(policy.param_kind is not None for policy, _ in selected))
             if selected is plan.pairs:
                 plan.deciding = reads
+        return reads
+
+    def _admitted_key(self, candidate: Candidate, reads: _Deciding) -> tuple[object, ...] | None:
+        """What decides whether the selected bindings admit the object without a word: the
+        parameter objects (by namespace) and what the deciding expressions read (messages
+        run only for a failure, which is a word)."""
         key: list[object] = [reads.ids]
         if reads.object:
-            seen = self._seen(reads.trie)
+            obj = candidate.obj
+            seen: str | bytes | None = None
+            if candidate.plain and isinstance(obj, LazyObject) and reads.paths is not None:
+                # a spec dumped for just these paths is what they read (the fields that the
+                # messages read are dumped only when one is needed)
+                seen = obj.key(reads.paths)
+            if seen is None:
+                seen = self._seen(reads.trie)
             if seen is None:
                 return None
             key.append(seen)
@@ -628,9 +674,10 @@ class Evaluator:
 
     def _run(self, program: Program, param: ParamObject | None) -> tuple[object, str | None]:
         step = self._steps.get((id(program), id(param))) or self._step(program, param)
-        key = self._key(step)
+        key = self._key(step) if step.tally.pays() else None
         if key is not None:
             known = self._memo.get(key)
+            step.tally.count(known is not None)
             if known is not None:
                 return known
         self._show(step.variant)

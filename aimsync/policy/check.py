@@ -116,7 +116,7 @@ def spec_candidate(spec: Spec[Any]) -> Candidate:
     """The spec as the API server stores it (dumped when first read: nothing for a spec that
     no policy matches)."""
     return Candidate(AIM_RESOURCES[spec.kind], spec.name, spec.namespace or "",
-                     LazyObject(spec.obj.to_api), plain=True)
+                     LazyObject(spec.obj.to_api, spec.obj.api_json), plain=True)
 
 
 def derived_candidate(obj: DesiredObject) -> Candidate | None:
