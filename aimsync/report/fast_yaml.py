@@ -22,7 +22,12 @@ _Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # 
 
 
 class _ManifestDumper(_Base):  # type: ignore[valid-type,misc]
-    """Block style for multi-line strings (the profile YAML in ConfigMaps stays readable)."""
+    """Block style for multi-line strings (the profile YAML in ConfigMaps stays readable).
+    No anchors and aliases: manifests share their constant parts (render), and kubectl's
+    readers of this output expect each object written out where it stands."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -111,3 +111,11 @@ def test_a_string_taken_as_plain_is_what_pyyaml_writes(text: str) -> None:
     """The one shortcut past PyYAML: a string judged plain is written as it is."""
     if fast_yaml._plain(text):
         assert fast_yaml._dumped(text) == text
+
+
+def test_a_part_two_manifests_share_is_written_out_in_each_without_an_alias() -> None:
+    shared = {"name": "dshm", "mountPath": "/dev/shm"}
+    listing = {"items": [{"mounts": [shared]}, {"mounts": [shared]}]}
+    written = fast_yaml.to_yaml(listing)
+    assert "&" not in written and "*" not in written
+    assert written.count("mountPath: /dev/shm") == 2
