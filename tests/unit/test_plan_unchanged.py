@@ -57,6 +57,24 @@ def test_values_of_another_type_are_not_proven() -> None:
     assert not proven_unchanged(desired, live(), "aimsync")
 
 
+def test_a_desired_null_is_not_proven_by_a_missing_field() -> None:
+    desired = {**DESIRED, "data": {"k": "v", "extra": None}}
+    assert not proven_unchanged(desired, live(), "aimsync")
+
+
+def test_a_boolean_is_not_proven_by_the_number_it_equals() -> None:
+    desired = {**DESIRED, "spec": {"on": True, "list": [1]}}
+    assert not proven_unchanged(desired, live(spec={"on": 1, "list": [1]}), "aimsync")
+    assert not proven_unchanged({**DESIRED, "spec": {"list": [True]}},
+                                live(spec={"list": [1]}), "aimsync")
+
+
+def test_an_unreadable_list_index_in_managed_fields_is_not_proven() -> None:
+    desired = {**DESIRED, "spec": {"args": ["a"]}}
+    fields = {**FIELDS, "f:spec": {"f:args": {"i:first": {}}}}
+    assert not proven_unchanged(desired, live(fields, spec={"args": ["a"]}), "aimsync")
+
+
 def test_keyed_list_entries_must_still_be_desired() -> None:
     desired = {**DESIRED, "spec": {"env": [{"name": "A", "value": "1"}]}}
     fields = {**FIELDS, "f:spec": {"f:env": {'k:{"name":"A"}': {".": {}, "f:value": {}},
