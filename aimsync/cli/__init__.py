@@ -7,6 +7,7 @@ import contextlib
 import gc
 import importlib
 import os
+import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,8 +151,10 @@ class _Group(click.Group):
             _state(ctx).log.error("interrupted")
             code = 130
         except BrokenPipeError:  # `aimsync render | head`: the reader left; nothing to say
+            _discard_unwritten_output()
             code = ExitCode.OK
         except OSError as exc:  # the output cannot be written (a full disk, a closed file)
+            _discard_unwritten_output()
             _state(ctx).log.error(f"cannot write the output: {exc.strerror or exc}")
             code = ExitCode.FAILURE
         except Exception as exc:
@@ -166,6 +169,21 @@ class _Group(click.Group):
             _state(ctx).log.error("internal error: the command returned no exit code")
             code = ExitCode.FAILURE
         ctx.exit(int(code))
+
+
+def _discard_unwritten_output() -> None:
+    """What is left in stdout's buffer can never be written: Python would try again when it
+    exits, print "Exception ignored ..." and exit 120 instead of the command's code. Its file
+    descriptor is pointed at /dev/null (Python's own advice for a reader that left)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's captured output)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 def _state(ctx: click.Context) -> CliState:

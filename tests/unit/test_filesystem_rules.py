@@ -184,12 +184,37 @@ def test_a_huge_value_is_cut_in_the_message(repo: Path) -> None:
     assert len(result.stdout) < 2_000 and "(500000 characters)" in result.stdout
 
 
+# As people run it: Python's stdout buffered (PYTHONUNBUFFERED, set on some machines, would
+# hide what is left in the buffer when the process exits).
+BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+AIMSYNC = [sys.executable, "-c", "from aimsync.cli import main; main()"]
+
+
 def test_output_that_cannot_be_written_is_one_line_and_exit_3(repo: Path) -> None:
     with open("/dev/full", "w") as full:
         done = subprocess.run(
-            [sys.executable, "-c", "from aimsync.cli import main; main()", "render", str(repo)],
-            stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+            [*AIMSYNC, "render", str(repo)],
+            stdout=full, stderr=subprocess.PIPE, text=True, check=False, env=BUFFERED,
         )
     assert done.returncode == 3
-    assert "cannot write the output: No space left on device" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.stderr == "aimsync: cannot write the output: No space left on device\n"
+
+
+def test_a_reader_that_leaves_early_ends_the_output_quietly_with_exit_0(tmp_path: Path) -> None:
+    # More output than the pipe holds, so that the writer meets the closed pipe.
+    repo = write_repo(tmp_path / "repo", {
+        "cluster/profiles/qwen.yaml": CLUSTER_PROFILE,
+        **{f"namespaces/team/services/s{i}.yaml": service("profile: {name: qwen}", f"s{i}")
+           for i in range(60)},
+    })
+    with subprocess.Popen(
+        [*AIMSYNC, "render", str(repo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=BUFFERED,
+    ) as reader:
+        assert reader.stdout is not None and reader.stderr is not None
+        assert reader.stdout.readline()  # the first line came
+        reader.stdout.close()  # as `| head -1` does
+        stderr = reader.stderr.read().decode()
+        code = reader.wait(timeout=60)
+    assert code == 0
+    assert [line for line in stderr.splitlines() if not line.startswith("note: ")] == []
