@@ -7,13 +7,15 @@ bounded), and counts reads and writes so that "a no-op run writes nothing" can b
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from aimsync.core.halt import Halted, WriteInDoubt
 from aimsync.kube.errors import ApiError, ConnectionFailed, Invalid, KubeError, api_error
@@ -30,15 +32,14 @@ MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(Struct, frozen=True):
     attempts: int = 5
     first_delay: float = 0.2
     max_delay: float = 5.0
     max_retry_after: float = 30.0
 
 
-@dataclass
+@dataclasses.dataclass
 class RequestStats:
     """Requests sent, by purpose (retries included; dry-run writes counted separately)."""
 
@@ -46,7 +47,7 @@ class RequestStats:
     writes: int = 0
     dry_runs: int = 0
     retries: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
 
     def record(self, method: str, dry_run: bool) -> None:
         with self._lock:
