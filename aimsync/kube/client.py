@@ -8,13 +8,13 @@ bounded), and counts reads and writes so that "a no-op run writes nothing" can b
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from msgspec import Struct
 
 from aimsync.core.halt import Halted, WriteInDoubt
@@ -288,11 +288,13 @@ def _default_kubeconfig_exists() -> bool:
 
 
 def _decode(raw: bytes) -> object:
+    """The answer's JSON (a LIST of every member is most of a no-op's client CPU: msgspec
+    decodes it in half the time of the json module, to the same values)."""
     if not raw:
         return {}
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:  # also a number out of range; the API server writes none
         return raw[:256].decode(errors="replace")
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from typing import Any
 
 import pytest
 import urllib3
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aimsync.core.halt import DeadlineExceeded, Interrupted, StopRequest
-from aimsync.kube.client import KubeClient, RetryPolicy
+from aimsync.kube.client import KubeClient, RetryPolicy, _decode
 from aimsync.kube.errors import ConnectionFailed, Invalid, NotFound, ServerError
 from aimsync.kube.guard import ApiUnreachable, RequestGuard
 
@@ -175,3 +178,25 @@ def test_an_answer_closes_the_circuit_count() -> None:
     kube.request("GET", "/x")
     with pytest.raises(ConnectionFailed):  # counted from zero again: not open yet
         kube.request("GET", "/x")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+def test_answers_decode_to_the_values_the_json_module_reads(value: object) -> None:
+    raw = json.dumps(value).encode()
+    kube = FakeTransport([(200, raw, None)])
+    assert kube.request_with_status("GET", "/x")[1] == (
+        value if isinstance(value, dict) else {})
+    assert _decode(raw) == json.loads(raw)
+
+
+def test_an_answer_that_is_not_json_is_kept_as_its_first_bytes_of_text() -> None:
+    assert _decode(b"\xff<html>" + b"x" * 300) == ("\ufffd<html>" + "x" * 300)[:256]
+    assert _decode(b"") == {}
