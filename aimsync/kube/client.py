@@ -32,6 +32,14 @@ MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+class PreparedRequest(Struct, frozen=True):
+    """One attempt as it goes on the wire: made before the guard allows it to be sent."""
+
+    url: str
+    headers: dict[str, str]
+    body: object
+
+
 class RetryPolicy(Struct, frozen=True):
     attempts: int = 5
     first_delay: float = 0.2
@@ -199,6 +207,9 @@ class KubeClient:
         unanswered = 0
         in_doubt = False  # a write attempt was sent and no answer came back
         for attempt in range(1, self.retry.attempts + 1):
+            # Serialized before the guard is asked: a run paused between the Lease check and
+            # the send writes late, so as little as possible happens between the two.
+            prepared = self._prepare(method, path, query_params, body, content_type, accept)
             try:
                 connect, read = self.guard.before(write, exempt)
             except Halted as exc:
@@ -208,9 +219,7 @@ class KubeClient:
             self.stats.record(method, dry_run)
             try:
                 status, raw, retry_after = self._send(
-                    method, path, query_params, body, content_type,
-                    (connect, min(read, timeout)), accept,
-                )
+                    method, prepared, (connect, min(read, timeout)))
             except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
                 # A server that takes a request and never answers is not asked twice more.
                 unanswered += isinstance(exc, urllib3.exceptions.ReadTimeoutError)
@@ -247,16 +256,16 @@ class KubeClient:
             wait = min(wait, max(0.0, self.guard.deadline - self.guard.clock()))
         self._sleep(wait)
 
-    def _send(
+    def _prepare(
         self,
         method: str,
         path: str,
         query: list[tuple[str, str]],
         body: object,
         content_type: str,
-        timeout: tuple[float, float],
         accept: str,
-    ) -> tuple[int, bytes, str | None]:
+    ) -> PreparedRequest:
+        """The URL, headers (credentials included) and serialized body of one attempt."""
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -268,8 +277,14 @@ class KubeClient:
             body=body,
             auth_settings=["BearerToken"],
         )
+        return PreparedRequest(url, header_params, serialized)
+
+    def _send(
+        self, method: str, prepared: PreparedRequest, timeout: tuple[float, float]
+    ) -> tuple[int, bytes, str | None]:
         response = self.api.call_api(
-            method, url, header_params=header_params, body=serialized, _request_timeout=timeout
+            method, prepared.url, header_params=prepared.headers, body=prepared.body,
+            _request_timeout=timeout,
         )
         response.read()
         return response.status, response.data or b"", response.getheader("Retry-After")
