@@ -7,9 +7,8 @@ raising, so one run reports every problem of a repository at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
-
-from msgspec import Struct, field
 
 from aimsync.core.text import one_line
 
@@ -20,7 +19,8 @@ class Severity(StrEnum):
     NOTICE = "notice"  # reported only: policy Audit results, GPU budget usage
 
 
-class Location(Struct, frozen=True, order=True):
+@dataclass(frozen=True, order=True, slots=True)
+class Location:
     """A place in the repository: a file path relative to the repository root, 1-based."""
 
     path: str
@@ -31,7 +31,8 @@ class Location(Struct, frozen=True, order=True):
         return f"{one_line(self.path)}:{self.line}:{self.column}"
 
 
-class Finding(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Finding:
     severity: Severity
     location: Location
     message: str
@@ -65,7 +66,8 @@ class Finding(Struct, frozen=True):
         }
 
 
-class Findings(Struct):
+@dataclass
+class Findings:
     """An ordered collection of findings with the usual questions asked of it."""
 
     items: list[Finding] = field(default_factory=list)

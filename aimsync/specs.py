@@ -7,9 +7,8 @@ later stages can still point at a file and line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-
-from msgspec import Struct, field
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMProfileCache, AIMService
 from aimsync.api.base import APIModel
@@ -22,7 +21,8 @@ from aimsync.settings import Settings
 T = TypeVar("T", bound=APIModel)
 
 
-class SpecSource(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class SpecSource:
     """Where a document was written: a file (relative to the repository root) and positions."""
 
     file: str
@@ -37,7 +37,8 @@ class SpecSource(Struct, frozen=True):
         return Location(self.file, self.document.start.line, self.document.start.column)
 
 
-class Spec(Struct, Generic[T], frozen=True):
+@dataclass(frozen=True, slots=True)
+class Spec(Generic[T]):
     kind: AIMKind
     name: str
     namespace: str | None
@@ -53,7 +54,8 @@ class Spec(Struct, Generic[T], frozen=True):
 
 
 
-class Specs(Struct):
+@dataclass
+class Specs:
     settings: Settings = field(default_factory=Settings)
     cluster_profiles: dict[str, Spec[AIMClusterProfile]] = field(default_factory=dict)
     profiles: dict[NamespacedName, Spec[AIMProfile]] = field(default_factory=dict)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from msgspec import Struct
 
 from aimsync.commit.refs import checked_branch
 from aimsync.core.errors import AimsyncError, InvalidInput
@@ -39,7 +38,8 @@ class PushFailed(GitError):
         super().__init__(message)
 
 
-class GitIdentity(Struct, frozen=True):
+@dataclass(frozen=True)
+class GitIdentity:
     """Who aimsync's commits are by: author and committer alike (the `git` settings)."""
 
     name: str
@@ -52,7 +52,8 @@ class GitIdentity(Struct, frozen=True):
         }
 
 
-class GitContext(Struct, frozen=True):
+@dataclass(frozen=True)
+class GitContext:
     """The repository a run works in, and the environment git commands run with.
 
     Every command carries aimsync's identity: a rebase writes commits too, and the machine

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-
-from msgspec import Struct, field
 
 from aimsync.commit.git_ops import (
     GitContext,
@@ -33,7 +32,8 @@ from aimsync.observe.observe import StatusReport
 from aimsync.settings import Settings
 
 
-class RunSummary(Struct, frozen=True):
+@dataclass(frozen=True)
+class RunSummary:
     """What the summary records of a run (the revision is added from Git)."""
 
     started: dt.datetime

@@ -17,9 +17,8 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-
-from msgspec import Struct
 
 from aimsync.commit.git_ops import GIT_TIMEOUT_SECONDS, GitError
 from aimsync.commit.refs import checked_branch, checked_remote
@@ -37,7 +36,8 @@ esac
 """
 
 
-class Clone(Struct, frozen=True):
+@dataclass(frozen=True)
+class Clone:
     path: Path
     env: dict[str, str]  # what every later git command of the run needs
     secrets: tuple[str, ...]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable
-
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync.core.objects import ObjectKey
 
@@ -29,7 +28,8 @@ def applyset_id(name: str, namespace: str, kind: str, group: str) -> str:
     return "applyset-" + base64.urlsafe_b64encode(digest).decode().rstrip("=") + "-v1"
 
 
-class InventoryState(Struct, frozen=True):
+@dataclass(frozen=True)
+class InventoryState:
     """What an ApplySet parent records: the group kinds and namespaces of its members."""
 
     group_kinds: frozenset[str]

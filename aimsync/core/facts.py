@@ -7,9 +7,8 @@ pure stages only see this plain data.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, field
 from decimal import Decimal
-
-from msgspec import Struct, field
 
 from aimsync.core.quantity import parse_quantity
 
@@ -19,7 +18,8 @@ def _mapping(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-class Node(Struct, frozen=True):
+@dataclass(frozen=True)
+class Node:
     name: str
     labels: dict[str, str] = field(default_factory=dict)
     allocatable: dict[str, Decimal] = field(default_factory=dict)
@@ -43,7 +43,8 @@ class Node(Struct, frozen=True):
         )
 
 
-class ClusterFacts(Struct, frozen=True):
+@dataclass(frozen=True)
+class ClusterFacts:
     """None of the facts known (offline without a file) is different from zero nodes."""
 
     nodes: tuple[Node, ...] = ()

@@ -7,10 +7,9 @@ waiting and observing alike.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-from msgspec import Struct, field
 
 from aimsync.core.objects import ObjectKey
 
@@ -84,7 +83,8 @@ def state_of(key: ObjectKey, obj: Mapping[str, Any]) -> ObjectState:
     return ObjectState.READY
 
 
-class WaitResult(Struct, frozen=True):
+@dataclass(frozen=True)
+class WaitResult:
     """Where the objects waited for ended up, and whether the wait ran out of time."""
 
     states: Mapping[ObjectKey, ObjectState]
@@ -109,7 +109,8 @@ def uid_of(obj: Mapping[str, Any] | None) -> str | None:
     return str(uid) if uid else None
 
 
-class LiveObjects(Struct, frozen=True):
+@dataclass(frozen=True)
+class LiveObjects:
     """Live objects by key, read once."""
 
     members: Mapping[ObjectKey, LiveObject] = field(default_factory=dict)

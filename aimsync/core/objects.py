@@ -7,9 +7,8 @@ about it (its apply stage, the spec it comes from, the download Jobs it waits fo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
-
-from msgspec import Struct
 
 NamespacedName = tuple[str, str]  # (namespace, name) of a namespaced spec or object
 
@@ -34,7 +33,8 @@ KIND_STAGE = {
 }
 
 
-class ObjectKey(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ObjectKey:
     api_version: str
     kind: str
     namespace: str
@@ -54,7 +54,8 @@ class ObjectKey(Struct, frozen=True):
         return (KIND_STAGE.get(self.kind, 9), self.kind, self.namespace, self.name)
 
 
-class DesiredObject(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class DesiredObject:
     key: ObjectKey
     # Read only: the manifests of a render share their constant parts (and a profile's node
     # affinity); whoever needs another manifest copies it.

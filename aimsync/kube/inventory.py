@@ -8,7 +8,7 @@ what it created; after pruning it is narrowed to what is applied now.
 
 from __future__ import annotations
 
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync import __version__
 from aimsync.core.applyset import (
@@ -33,7 +33,8 @@ class InventoryError(KubeError):
     pass
 
 
-class Inventory(Struct):
+@dataclass
+class Inventory:
     kube: KubeClient
     namespace: str
     name: str

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync.core.objects import ObjectKey
 
 
-class Resource(Struct, frozen=True):
+@dataclass(frozen=True)
+class Resource:
     api_version: str
     kind: str
     plural: str

@@ -5,9 +5,8 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
-from msgspec import Struct
 
 from aimsync.load.files import OUTSIDE, inside, resolved
 from aimsync.settings import SETTINGS_FILE
@@ -23,7 +22,8 @@ FOLDER_LINK = (
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-class DiscoveredFile(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class DiscoveredFile:
     relative: str  # POSIX path relative to the repository root
     path: str  # where it is read (below the resolved root): no Path made per file
 
@@ -32,7 +32,8 @@ class DiscoveredFile(Struct, frozen=True):
         return Path(self.path)
 
 
-class DiscoveryProblem(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class DiscoveryProblem:
     relative: str
     message: str
 

@@ -7,9 +7,8 @@ files themselves (unreadable, too large, not UTF-8, not YAML) become findings.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from msgspec import Struct, field
 
 from aimsync.core.errors import InvalidInput
 from aimsync.core.fields import FieldPath, format_field_path
@@ -37,12 +36,14 @@ def require_folder(root: Path) -> Path:
     return root
 
 
-class SourceDocument(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class SourceDocument:
     file: str  # relative to the repository root, POSIX separators
     document: YamlDocument
 
 
-class LoadedRepository(Struct):
+@dataclass
+class LoadedRepository:
     root: Path
     settings: Settings
     documents: list[SourceDocument] = field(default_factory=list)

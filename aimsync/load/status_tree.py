@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from msgspec import Struct, field
 
 from aimsync.core.objects import NamespacedName
 from aimsync.load.files import UnreadableFile, read_regular_file
@@ -30,14 +30,16 @@ README_PATH = f"{STATUS_DIR}/{README_FILE}"
 StatusKey = tuple[str, str | None, str]  # (kind, namespace, name)
 
 
-class ProfileBinding(Struct, frozen=True):
+@dataclass(frozen=True)
+class ProfileBinding:
     """The profile a service was bound to by the last run (reference §2.5: bindings stick)."""
 
     name: str
     scope: str  # Namespace | Cluster
 
 
-class StatusDocument(Struct, frozen=True):
+@dataclass(frozen=True)
+class StatusDocument:
     """One document of a status file: which spec, and its whole content."""
 
     file: str
@@ -52,7 +54,8 @@ class StatusDocument(Struct, frozen=True):
         return status if isinstance(status, dict) else {}
 
 
-class StatusTree(Struct, frozen=True):
+@dataclass(frozen=True)
+class StatusTree:
     files: Mapping[str, str] = field(default_factory=dict)  # path from the root -> text
     documents: tuple[StatusDocument, ...] = ()
     summary: Mapping[str, Any] = field(default_factory=dict)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-from msgspec import Struct
 
 
 class HealthState(StrEnum):
@@ -24,7 +23,8 @@ HEALTH_ORDER = list(HealthState)
 CONDITION_STATUS = {HealthState.READY: "True", HealthState.PROGRESSING: "Unknown"}
 
 
-class Health(Struct, frozen=True):
+@dataclass(frozen=True)
+class Health:
     """One component of an object, as the operator's state engine sees it."""
 
     component: str  # e.g. Profile, ProfileCache, InferenceService

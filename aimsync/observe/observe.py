@@ -9,10 +9,9 @@ too), so an unchanged state gives byte-identical status files.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-from msgspec import Struct
 
 from aimsync.api import AIMKind, AIMService
 from aimsync.core.live import LiveObjects, ObjectState, inference_service_state, job_state
@@ -43,7 +42,8 @@ class CacheStep(StrEnum):
     DOWNLOAD = "Download"
 
 
-class ArtifactProgress(Struct, frozen=True):
+@dataclass(frozen=True)
+class ArtifactProgress:
     """One artifact as the cluster shows it: its step, and the state of that step's Job
     (None: the Job does not exist yet)."""
 
@@ -113,7 +113,8 @@ def _cache_health(artifacts: list[ArtifactProgress]) -> Health:
                   "model download in progress")
 
 
-class StatusReport(Struct, frozen=True):
+@dataclass(frozen=True)
+class StatusReport:
     """One spec's status, and where its spec was written."""
 
     kind: str

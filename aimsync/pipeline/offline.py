@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-from msgspec import Struct, field
-from msgspec.structs import replace
 
 from aimsync.api.base import DNS1123_LABEL
 from aimsync.core.errors import InvalidInput
@@ -67,7 +65,8 @@ POLICY_DENIED = "denied by the policies of policies/: nothing was written"
 # -- the shared stages: load -> validate -> resolve -> render ------------------------------
 
 
-class Validated(Struct, frozen=True):
+@dataclass(frozen=True)
+class Validated:
     loaded: LoadedRepository
     specs: Specs
     policies: PolicySet = field(default_factory=PolicySet)  # what policies/ holds
@@ -77,7 +76,8 @@ class Validated(Struct, frozen=True):
         return self.loaded.findings
 
 
-class Derived(Struct, frozen=True):
+@dataclass(frozen=True)
+class Derived:
     """What the pure stages derive from a valid repository under some cluster facts."""
 
     validated: Validated
@@ -186,7 +186,8 @@ def narrowed_to(validated: Validated, namespaces: tuple[str, ...]) -> Validated:
 # -- validate only -------------------------------------------------------------------------
 
 
-class Checked(Struct, frozen=True):
+@dataclass(frozen=True)
+class Checked:
     """`aimsync validate`: every finding of the repository (policies' included), how many
     files were read, and the GPU budgets' usage."""
 

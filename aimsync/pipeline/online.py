@@ -16,11 +16,9 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
-
-from msgspec import Struct
-from msgspec.structs import replace
 
 from aimsync.commit.git_ops import GitContext, GitIdentity, current_branch
 from aimsync.commit.publish import RunSummary, publish_status
@@ -73,7 +71,8 @@ class Events(Protocol):
 # -- online: diff (plan only) and sync -----------------------------------------------------
 
 
-class SyncRequest(Struct, frozen=True):
+@dataclass(frozen=True)
+class SyncRequest:
     """One `aimsync sync` (or live `aimsync diff`: plan_only) as the command line asks it."""
 
     root: Path
@@ -117,7 +116,8 @@ class SyncRequest(Struct, frozen=True):
         return (self.write_status or self.commit_status) and not self.plan_only
 
 
-class SyncRun(Struct, frozen=True):
+@dataclass(frozen=True)
+class SyncRun:
     """One online run, for the command line to print."""
 
     derived: Derived
@@ -152,7 +152,8 @@ def connect_with(kubeconfig: Path | None, context: str | None) -> Connect:
     return lambda pool: KubeClient.connect(kubeconfig, context, pool_size=pool)
 
 
-class _Git(Struct, frozen=True):
+@dataclass(frozen=True)
+class _Git:
     context: GitContext | None
     push_branch: str | None
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-
-from msgspec import Struct
 
 from aimsync.core.objects import ObjectKey
 from aimsync.core.results import Failure
@@ -18,7 +17,8 @@ class Action(StrEnum):
     SKIP = "skip"
 
 
-class ObjectChange(Struct, frozen=True):
+@dataclass(frozen=True)
+class ObjectChange:
     key: ObjectKey
     action: Action
     before: dict[str, object] | None
@@ -42,7 +42,8 @@ class ObjectChange(Struct, frozen=True):
         return self.action in (Action.CREATE, Action.UPDATE)
 
 
-class ChangeSet(Struct, frozen=True):
+@dataclass(frozen=True)
+class ChangeSet:
     changes: tuple[ObjectChange, ...] = ()
 
     def __add__(self, other: ChangeSet) -> ChangeSet:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
-
-from msgspec import Struct, field
-from msgspec.structs import replace
 
 from aimsync.api import AIMKind, AIMService
 from aimsync.core.objects import NamespacedName, ObjectKey
@@ -45,7 +43,8 @@ SETTINGS_KIND = "Settings"  # aimsync.yaml: not an AIM kind, but a change review
 SpecKey = tuple[str, str, str]  # (kind, namespace or "", name)
 
 
-class RenderedSide(Struct, frozen=True):
+@dataclass(frozen=True)
+class RenderedSide:
     """One side of a comparison: the validated specs and how every service resolved."""
 
     specs: Specs
@@ -65,7 +64,8 @@ class Change(StrEnum):
         return {"added": "+", "removed": "-"}.get(self.value, "~")
 
 
-class SpecChange(Struct, frozen=True):
+@dataclass(frozen=True)
+class SpecChange:
     """One AIM spec (or the settings file) that is new, gone or edited."""
 
     kind: str
@@ -90,7 +90,8 @@ class SpecChange(Struct, frozen=True):
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-class Gpus(Struct, frozen=True):
+@dataclass(frozen=True)
+class Gpus:
     model: str
     count: int
 
@@ -98,7 +99,8 @@ class Gpus(Struct, frozen=True):
         return f"{self.count} {self.model}"
 
 
-class ServiceChange(Struct, frozen=True):
+@dataclass(frozen=True)
+class ServiceChange:
     """What changes for one AIMService: its own fields, the profile it runs (a switch, or the
     fields of the same profile), its GPUs, and the derived objects that change."""
 
@@ -129,7 +131,8 @@ class ServiceChange(Struct, frozen=True):
         return self.gpus_before != self.gpus_after
 
 
-class CacheChange(Struct, frozen=True):
+@dataclass(frozen=True)
+class CacheChange:
     action: str  # added | removed | changed
     namespace: str
     name: str
@@ -137,7 +140,8 @@ class CacheChange(Struct, frozen=True):
     size: str
 
 
-class AimSummary(Struct):
+@dataclass
+class AimSummary:
     specs: list[SpecChange] = field(default_factory=list)
     services: list[ServiceChange] = field(default_factory=list)
     gpus_before: dict[tuple[str, str], int] = field(default_factory=dict)  # (ns, model)

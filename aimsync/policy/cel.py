@@ -35,11 +35,10 @@ import sys
 import types
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-
-from msgspec import Struct
 
 from aimsync.core.quantity import QuantityError, parse_quantity
 
@@ -737,7 +736,8 @@ def _referenced_names(code: str) -> set[str]:
     return names - _KEYWORDS
 
 
-class Program(Struct, frozen=True):
+@dataclass(frozen=True)
+class Program:
     """One compiled expression, with the variables it reads."""
 
     source: str  # as written (what messages quote)

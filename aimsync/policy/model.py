@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-from msgspec import Struct, field
 
 from aimsync.core.fields import FieldPath, format_field_path
 from aimsync.findings import Findings, Location
@@ -52,7 +51,8 @@ class FailurePolicy(StrEnum):
     IGNORE = "Ignore"
 
 
-class Where(Struct, frozen=True):
+@dataclass(frozen=True)
+class Where:
     """A policy document and how to point into it."""
 
     source: SourceDocument
@@ -71,13 +71,15 @@ class Where(Struct, frozen=True):
         return f"{location.path}:{location.line} ({format_field_path(path)})"
 
 
-class Requirement(Struct, frozen=True):
+@dataclass(frozen=True)
+class Requirement:
     key: str
     operator: str  # In | NotIn | Exists | DoesNotExist
     values: tuple[str, ...] = ()
 
 
-class LabelSelector(Struct, frozen=True):
+@dataclass(frozen=True)
+class LabelSelector:
     """metav1.LabelSelector; the empty selector matches everything."""
 
     match_labels: Mapping[str, str] = field(default_factory=dict)
@@ -108,7 +110,8 @@ class LabelSelector(Struct, frozen=True):
         return True
 
 
-class ResourceRule(Struct, frozen=True):
+@dataclass(frozen=True)
+class ResourceRule:
     api_groups: tuple[str, ...]
     api_versions: tuple[str, ...]
     resources: tuple[str, ...]
@@ -117,7 +120,8 @@ class ResourceRule(Struct, frozen=True):
     resource_names: tuple[str, ...] = ()
 
 
-class MatchResources(Struct, frozen=True):
+@dataclass(frozen=True)
+class MatchResources:
     rules: tuple[ResourceRule, ...] = ()
     exclude: tuple[ResourceRule, ...] = ()
     namespace_selector: LabelSelector = field(default_factory=LabelSelector)
@@ -125,13 +129,15 @@ class MatchResources(Struct, frozen=True):
     match_policy: str = "Equivalent"
 
 
-class NamedExpression(Struct, frozen=True):
+@dataclass(frozen=True)
+class NamedExpression:
     name: str
     program: Program
     path: FieldPath
 
 
-class Validation(Struct, frozen=True):
+@dataclass(frozen=True)
+class Validation:
     program: Program
     message: str
     message_program: Program | None
@@ -143,25 +149,29 @@ class Validation(Struct, frozen=True):
         return self.program.source
 
 
-class AuditAnnotation(Struct, frozen=True):
+@dataclass(frozen=True)
+class AuditAnnotation:
     key: str
     program: Program
     path: FieldPath
 
 
-class ParamKind(Struct, frozen=True):
+@dataclass(frozen=True)
+class ParamKind:
     api_version: str
     kind: str
 
 
-class ParamRef(Struct, frozen=True):
+@dataclass(frozen=True)
+class ParamRef:
     name: str | None
     namespace: str | None
     selector: LabelSelector | None
     not_found: str  # Allow | Deny
 
 
-class Policy(Struct, frozen=True):
+@dataclass(frozen=True)
+class Policy:
     name: str
     where: Where
     match: MatchResources
@@ -194,7 +204,8 @@ class Policy(Struct, frozen=True):
             yield annotation.program
 
 
-class Binding(Struct, frozen=True):
+@dataclass(frozen=True)
+class Binding:
     name: str
     where: Where
     policy_name: str
@@ -203,7 +214,8 @@ class Binding(Struct, frozen=True):
     param_ref: ParamRef | None
 
 
-class ParamObject(Struct, frozen=True):
+@dataclass(frozen=True)
+class ParamObject:
     api_version: str
     kind: str
     name: str
@@ -213,13 +225,15 @@ class ParamObject(Struct, frozen=True):
     where: Where
 
 
-class BudgetLimit(Struct, frozen=True):
+@dataclass(frozen=True)
+class BudgetLimit:
     accelerator_model: str
     max_units: int
     path: FieldPath
 
 
-class GPUBudget(Struct, frozen=True):
+@dataclass(frozen=True)
+class GPUBudget:
     """A maximum of accelerator units per accelerator model, over a set of namespaces."""
 
     name: str
@@ -232,7 +246,8 @@ class GPUBudget(Struct, frozen=True):
     action: Action
 
 
-class PolicySet(Struct):
+@dataclass
+class PolicySet:
     """Everything `policies/` holds, valid parts only (the findings say what was not)."""
 
     policies: dict[str, Policy] = field(default_factory=dict)

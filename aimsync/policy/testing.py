@@ -23,11 +23,9 @@ The verdict of a case is the strongest outcome: deny (a Deny finding), warn, aud
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
-
-from msgspec import Struct, field
-from msgspec.structs import replace
 
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.fields import FieldPath
@@ -52,7 +50,8 @@ class Verdict(StrEnum):
 _STRENGTH = [Verdict.ALLOW, Verdict.AUDIT, Verdict.WARN, Verdict.DENY]
 
 
-class CaseResult(Struct, frozen=True):
+@dataclass(frozen=True)
+class CaseResult:
     file: str
     line: int
     test: str
@@ -73,7 +72,8 @@ class CaseResult(Struct, frozen=True):
                 "findings": list(self.findings)}
 
 
-class TestRun(Struct):
+@dataclass
+class TestRun:
     results: list[CaseResult] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)  # invalid test files, invalid policies
 

@@ -18,9 +18,8 @@ runs, which is what matters for a PVC holding 60 GB of weights.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
-
-from msgspec import Struct, field
 
 from aimsync.api import AIMKind
 from aimsync.api.common import EnvVar
@@ -50,7 +49,8 @@ DEFAULT_DOWNLOAD_EXCLUDE = "*/*"  # resolveDownloadFilter's default: no files in
 DOWNLOADER_UID = 1000
 
 
-class CacheRequest(Struct, frozen=True):
+@dataclass(frozen=True)
+class CacheRequest:
     """A logical cache: which sources, in which namespace, Shared or Dedicated, with which
     download credentials and storage."""
 
@@ -65,7 +65,8 @@ class CacheRequest(Struct, frozen=True):
     storage_class: str | None = None
 
 
-class Artifact(Struct):
+@dataclass
+class Artifact:
     """One model source downloaded onto one PVC."""
 
     namespace: str

@@ -8,19 +8,20 @@ cache and its replica bounds (gating, observe); a cache's artifacts (observe).
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from msgspec import Struct, field
+from dataclasses import dataclass, field
 
 from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 
 
-class ReplicaBounds(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ReplicaBounds:
     minimum: int
     maximum: int
     autoscaled: bool  # minReplicas, maxReplicas or autoScaling given: KEDA decides
 
 
-class ArtifactPlan(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ArtifactPlan:
     """One model source of a cache, downloaded by one Job onto one PVC; measured first by a
     check-size Job when the repository gives no size."""
 
@@ -42,7 +43,8 @@ class ArtifactPlan(Struct, frozen=True):
         return self.namespace, self.name
 
 
-class SizeCheck(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class SizeCheck:
     """An artifact whose size is not known yet, and the Job that measures it."""
 
     artifact: tuple[str, str]  # (namespace, artifact name)
@@ -52,7 +54,8 @@ class SizeCheck(Struct, frozen=True):
     source_uri: str
 
 
-class CachePlan(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class CachePlan:
     """A cache and the artifacts it is made of."""
 
     namespace: str
@@ -64,7 +67,8 @@ class CachePlan(Struct, frozen=True):
         return tuple(a.job for a in self.artifacts)
 
 
-class ServicePlan(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ServicePlan:
     """The objects of one resolved AIMService, and what they wait for."""
 
     service: NamespacedName
@@ -85,7 +89,8 @@ class ServicePlan(Struct, frozen=True):
         return self.cache.jobs if self.cache is not None else ()
 
 
-class WaitingService(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class WaitingService:
     """A service whose InferenceService is held back until its caches are downloaded."""
 
     service: NamespacedName
@@ -97,7 +102,8 @@ class WaitingService(Struct, frozen=True):
         return f"{self.service[0]}/{self.service[1]}"
 
 
-class DesiredSet(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class DesiredSet:
     """Every object the repository derives, gated ones included, in apply order."""
 
     objects: tuple[DesiredObject, ...] = ()

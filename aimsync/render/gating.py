@@ -9,15 +9,15 @@ shows every object.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from msgspec import Struct, field
+from dataclasses import dataclass, field
 
 from aimsync.core.live import LiveObjects
 from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 from aimsync.render.desired import DesiredSet, WaitingService
 
 
-class CacheState(Struct, frozen=True):
+@dataclass(frozen=True)
+class CacheState:
     """What the cluster says about downloads (live), or what to assume (offline)."""
 
     succeeded_jobs: frozenset[NamespacedName] = field(default_factory=frozenset)
@@ -36,7 +36,8 @@ class CacheState(Struct, frozen=True):
         return CacheState(done, self.existing_inference_services, self.assume_ready)
 
 
-class Gated(Struct, frozen=True):
+@dataclass(frozen=True)
+class Gated:
     objects: tuple[DesiredObject, ...]  # what may be applied now, in apply order
     waiting: tuple[WaitingService, ...]  # services held back, and for which Jobs
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync.api.base import QUANTITY_PATTERN
 from aimsync.api.common import EnvVar
@@ -38,7 +37,8 @@ PROFILE_MOUNT_ROOT = "/workspace/aim-runtime/profiles/custom"
 CACHE_ROOT = "/workspace/cache"
 
 
-class ConstantParts(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ConstantParts:
     """What every InferenceService writes the same, made once per render and shared by its
     manifests (a rendered manifest is never changed in place): thousands fewer small dicts."""
 
@@ -55,7 +55,8 @@ class ConstantParts(Struct, frozen=True):
         )
 
 
-class CacheMount(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class CacheMount:
     volume: str
     claim: str
     model_id: str

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync.core.secrets import MASK, is_secret_name, mask_userinfo
 from aimsync.plan.compare import FieldAction, FieldChange
@@ -42,7 +41,8 @@ def masked_value(value: object) -> object:
     return value
 
 
-class ShownChange(Struct, frozen=True):
+@dataclass(frozen=True)
+class ShownChange:
     """One changed field, masked, as data (`before`/`after`) and as short text."""
 
     path: str
@@ -98,7 +98,8 @@ def _tail(before: str, after: str) -> str:
     return "…" + after[cut:] if cut >= 12 else after
 
 
-class Arrow(Struct, frozen=True):
+@dataclass(frozen=True)
+class Arrow:
     """`before → after` of one field, short."""
 
     before: str | None  # None: the field is new

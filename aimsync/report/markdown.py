@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-
-from msgspec import Struct, field
+from dataclasses import dataclass, field
 
 from aimsync.core.objects import ObjectKey
 from aimsync.plan.changes import Action, ChangeSet, ObjectChange
@@ -43,7 +42,8 @@ _LEVELS = 3  # summary detail: 0 a row each, 1 grouped, 2 counted
 _BACKTICKS = re.compile(r"`+")
 
 
-class MarkdownOptions(Struct, frozen=True):
+@dataclass(frozen=True)
+class MarkdownOptions:
     max_bytes: int | None = DEFAULT_MAX_BYTES  # None: the full report, nothing left out
     marker: str = MARKER  # the hidden first line a sticky comment is found by
     summary_only: bool = False  # the summary and the object list, no object diffs
@@ -52,10 +52,8 @@ class MarkdownOptions(Struct, frozen=True):
     hint: str = "`aimsync diff -o unified`"  # how to see every change without a report
 
 
-DEFAULT_OPTIONS = MarkdownOptions()
-
-
-class MarkdownReport(Struct, frozen=True):
+@dataclass(frozen=True)
+class MarkdownReport:
     text: str
     total: int  # changed objects
     shown: int  # with their diff
@@ -303,7 +301,8 @@ def _footer(total: int, shown: int, listed: int, options: MarkdownOptions) -> st
             f"their diff is left out{named}. {where}\n")
 
 
-class _Budget(Struct):
+@dataclass
+class _Budget:
     limit: int | None
     used: int = 0
     parts: list[str] = field(default_factory=list)
@@ -318,7 +317,7 @@ class _Budget(Struct):
 
 def render_markdown(
     changes: ChangeSet, summary: AimSummary | None, title: str,
-    options: MarkdownOptions = DEFAULT_OPTIONS, diffs: dict[ObjectKey, str] | None = None,
+    options: MarkdownOptions = MarkdownOptions(), diffs: dict[ObjectKey, str] | None = None,
 ) -> MarkdownReport:
     """`diffs`: unified diffs already made, shared by the reports of one run."""
     changed = changes.changed

@@ -4,8 +4,7 @@ parts of what changes for a spec or a service, each `label before → after`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync.core.objects import ObjectKey
 from aimsync.plan.changes import Action, ChangeSet
@@ -14,7 +13,8 @@ from aimsync.plan.summary import AimSummary, Change, ServiceChange, SpecChange
 from aimsync.report.fields import Arrow, ShownChange, arrow, shown
 
 
-class Part(Struct, frozen=True):
+@dataclass(frozen=True)
+class Part:
     """`label before → after (note)`; without an arrow just `label (note)`."""
 
     label: str

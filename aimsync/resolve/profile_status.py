@@ -6,7 +6,7 @@ affinity, how many nodes match, a hardware summary, conditions, and Ready / NotA
 
 from __future__ import annotations
 
-from msgspec import Struct, field
+from dataclasses import dataclass, field
 
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.core.facts import ClusterFacts, Node
@@ -21,7 +21,8 @@ MAX_MISMATCH_REASONS = 5
 ResourceMap = dict[str, str]
 
 
-class StatusCondition(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class StatusCondition:
     """A condition without timestamps (the observe stage adds lastTransitionTime)."""
 
     type: str
@@ -30,7 +31,8 @@ class StatusCondition(Struct, frozen=True):
     message: str
 
 
-class ProfileStatus(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ProfileStatus:
     status: str  # Ready | NotAvailable
     version: str
     deployable: bool

@@ -10,11 +10,9 @@ Ready is not deployed (ProfileNotReady). Every decision is recorded for `aimsync
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-
-from msgspec import Struct, field
 
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
@@ -41,7 +39,8 @@ CLUSTER = "Cluster"
 FORCE_REBIND = "aim.eai.amd.com/force-rebind"
 
 
-class ProfileRef(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ProfileRef:
     name: str
     scope: str  # Namespace | Cluster
     namespace: str | None  # for Namespace scope
@@ -55,7 +54,8 @@ class ProfileRef(Struct, frozen=True):
         return f"{self.kind} {where}{self.name}"
 
 
-class CandidateVerdict(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class CandidateVerdict:
     ref: ProfileRef
     kept: bool
     reason: str  # why dropped, or "kept"
@@ -70,7 +70,8 @@ class ResolutionReason(StrEnum):
     NOT_READY = "ProfileNotReady"
 
 
-class Chosen(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Chosen:
     """The profile a resolved service runs: which one, its effective spec, its status."""
 
     profile: ProfileRef
@@ -78,7 +79,8 @@ class Chosen(Struct, frozen=True):
     status: ProfileStatus
 
 
-class Resolution(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Resolution:
     """The outcome for one service: a profile, or the operator's reason why not."""
 
     service: NamespacedName
@@ -132,7 +134,8 @@ class _Statuses(Mapping[ProfileRef, ProfileStatus]):
         return len(self._specs)
 
 
-class ProfileStatuses(Struct, frozen=True):
+@dataclass(frozen=True)
+class ProfileStatuses:
     """Status of every profile of the repository under the given facts (each computed once),
     and the profiles by aimId (namespace profiles, sorted, before cluster profiles), as the
     operator's field index on .spec.aimId."""
@@ -156,14 +159,13 @@ class ProfileStatuses(Struct, frozen=True):
         return ProfileStatuses(facts, _Statuses(by_ref, facts), index)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """What resolve hands on: every profile's status and every service's resolution."""
 
     statuses: ProfileStatuses
     resolutions: tuple[Resolution, ...]
-    _by_service: dict[NamespacedName, Resolution] = dataclasses.field(
-        init=False, repr=False, compare=False)
+    _by_service: dict[NamespacedName, Resolution] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_service", {r.service: r for r in self.resolutions})
@@ -237,14 +239,16 @@ def resolve_service(
                                 {} if selections is None else selections)
 
 
-class _Matched(Struct, frozen=True):
+@dataclass(frozen=True)
+class _Matched:
     """What a selector keeps in a namespace: every candidate's verdict, the kept ones."""
 
     verdicts: tuple[CandidateVerdict, ...]
     kept: tuple[tuple[ProfileRef, AIMProfileSpecCommon], ...]
 
 
-class _Ranked(Struct, frozen=True):
+@dataclass(frozen=True)
+class _Ranked:
     """The ranking of what a selector kept in a namespace, and the pick."""
 
     verdicts: tuple[CandidateVerdict, ...]

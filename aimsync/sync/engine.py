@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
-
-from msgspec import Struct, field
+from dataclasses import dataclass, field, replace
 
 from aimsync.core.applyset import InventoryState
 from aimsync.core.halt import Halted
@@ -51,7 +49,8 @@ Sizes = Mapping[NamespacedName, MeasuredSize]  # by artifact (namespace, name)
 Resize = Callable[[Sizes], DesiredSet]
 
 
-class SyncOptions(Struct, frozen=True):
+@dataclass(frozen=True)
+class SyncOptions:
     plan_only: bool = False  # diff / --dry-run: read and dry-run, never write
     prune: bool = False
     allow_empty: bool = False
@@ -62,7 +61,8 @@ class SyncOptions(Struct, frozen=True):
     partial: bool = False  # -n: some namespaces only; the inventory keeps what the others hold
 
 
-class Wave(Struct, frozen=True):
+@dataclass(frozen=True)
+class Wave:
     """One round of applying: what was planned and what came of it."""
 
     changes: ChangeSet
@@ -73,7 +73,8 @@ class Wave(Struct, frozen=True):
         return frozenset(o.key for o in self.outcomes if o.result is Result.FAILED)
 
 
-class Measured(Struct, frozen=True):
+@dataclass(frozen=True)
+class Measured:
     """The desired set with every model size known so far, and what was read for it."""
 
     desired: DesiredSet
@@ -81,7 +82,8 @@ class Measured(Struct, frozen=True):
     readings: tuple[SizeReading, ...] = ()
 
 
-class FollowUp(Struct, frozen=True):
+@dataclass(frozen=True)
+class FollowUp:
     """--wait: the waves the finished cache Jobs released, one after another."""
 
     measured: Measured  # with the sizes measured meanwhile
@@ -295,7 +297,8 @@ class Run:
         return replace(report, live_after=live_after)
 
 
-class Done(Struct):
+@dataclass
+class Done:
     """What a writing run has done so far: the report is built from it at the end, also
     when the run stops early."""
 

@@ -5,9 +5,8 @@ An invalid repository never reaches the later stages: callers check `findings.ha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
-
-from msgspec import Struct
 
 from aimsync.api import KIND_MODELS, AIMKind
 from aimsync.api.metadata import SERVER_SET_METADATA
@@ -22,7 +21,8 @@ from aimsync.validate.references import check_references
 from aimsync.validate.rules import document_rules
 
 
-class ValidationResult(Struct):
+@dataclass
+class ValidationResult:
     specs: Specs
     findings: Findings
 

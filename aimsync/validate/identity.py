@@ -6,10 +6,9 @@ The folder only supplies a default namespace: `namespaces/<ns>/...` files may le
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
-
-from msgspec import Struct
 
 from aimsync.api.kinds import AIM_API_VERSION, AIM_GROUP, AIMKind
 from aimsync.api.validation import describe_value, suggest
@@ -46,7 +45,8 @@ def _namespace_of_folder(folder: str) -> str | None:
     return None
 
 
-class IdentifiedDocument(Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class IdentifiedDocument:
     kind: AIMKind
     name: str
     namespace: str | None

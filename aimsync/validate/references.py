@@ -7,7 +7,7 @@ from the service must fit (reference §3.1).
 
 from __future__ import annotations
 
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
@@ -48,7 +48,8 @@ def _invalid_profile(invalid: InvalidKeys, namespace: str | None, name: str) -> 
     )
 
 
-class Deployable(Struct, frozen=True):
+@dataclass(frozen=True)
+class Deployable:
     """Deployable profiles by aimId, namespace profiles per namespace: a selector is only
     matched against profiles of its own aimId (the first filter would drop all others)."""
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-from msgspec import Struct
+from dataclasses import dataclass
 
 from aimsync.api.base import QUANTITY_PATTERN
 from aimsync.api.kinds import AIMKind
@@ -30,7 +29,8 @@ GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
 QUANTITY = re.compile(QUANTITY_PATTERN)
 
 
-class RuleFinding(Struct, frozen=True):
+@dataclass(frozen=True)
+class RuleFinding:
     path: FieldPath
     message: str
     rule: str
