@@ -7,8 +7,9 @@ raising, so one run reports every problem of a repository at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from msgspec import Struct, field
 
 from aimsync.core.text import one_line
 
@@ -19,8 +20,7 @@ class Severity(StrEnum):
     NOTICE = "notice"  # reported only: policy Audit results, GPU budget usage
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Location:
+class Location(Struct, frozen=True, order=True):
     """A place in the repository: a file path relative to the repository root, 1-based."""
 
     path: str
@@ -31,8 +31,7 @@ class Location:
         return f"{one_line(self.path)}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     severity: Severity
     location: Location
     message: str
@@ -66,8 +65,7 @@ class Finding:
         }
 
 
-@dataclass
-class Findings:
+class Findings(Struct):
     """An ordered collection of findings with the usual questions asked of it."""
 
     items: list[Finding] = field(default_factory=list)

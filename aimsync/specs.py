@@ -7,8 +7,9 @@ later stages can still point at a file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+
+from msgspec import Struct, field
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMProfileCache, AIMService
 from aimsync.api.base import APIModel
@@ -21,8 +22,7 @@ from aimsync.settings import Settings
 T = TypeVar("T", bound=APIModel)
 
 
-@dataclass(frozen=True, slots=True)
-class SpecSource:
+class SpecSource(Struct, frozen=True):
     """Where a document was written: a file (relative to the repository root) and positions."""
 
     file: str
@@ -37,8 +37,7 @@ class SpecSource:
         return Location(self.file, self.document.start.line, self.document.start.column)
 
 
-@dataclass(frozen=True, slots=True)
-class Spec(Generic[T]):
+class Spec(Struct, Generic[T], frozen=True):
     kind: AIMKind
     name: str
     namespace: str | None
@@ -54,8 +53,7 @@ class Spec(Generic[T]):
 
 
 
-@dataclass
-class Specs:
+class Specs(Struct):
     settings: Settings = field(default_factory=Settings)
     cluster_profiles: dict[str, Spec[AIMClusterProfile]] = field(default_factory=dict)
     profiles: dict[NamespacedName, Spec[AIMProfile]] = field(default_factory=dict)

@@ -7,7 +7,7 @@ is no type floor (`minimumType` came later): every filter is an exact match.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.service import ProfileSelector
@@ -37,8 +37,7 @@ def partitioning_matches(wanted: str | None, actual: str | None) -> bool:
     return have.startswith(want + "-")
 
 
-@dataclass(frozen=True, slots=True)
-class SelectorVerdict:
+class SelectorVerdict(Struct, frozen=True):
     """Whether a profile passes, and if not the first filter that dropped it."""
 
     matches: bool

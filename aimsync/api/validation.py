@@ -6,7 +6,6 @@ the nearest enclosing key for a missing field.
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -99,6 +98,8 @@ def suggest(word: str, candidates: list[str]) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
         return lowered[word.lower()]
+    import difflib  # only when a name is wrong (start-up)
+
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return close[0] if close else None
 

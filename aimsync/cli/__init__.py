@@ -10,9 +10,9 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import click
+from msgspec import Struct
 
 from aimsync.cli.context import CliState
 from aimsync.cli.log import Log, LogFormat
@@ -63,8 +63,7 @@ def lift_global_options(args: list[str]) -> list[str]:
     return [*args[:command], *lifted, args[command], *rest]
 
 
-@dataclass(frozen=True)
-class LazyCommand:
+class LazyCommand(Struct, frozen=True):
     """A command imported only when it runs (as pip's command table): `aimsync validate`
     does not pay for importing sync's Kubernetes client and Git. `summary` is the command's
     short help for `aimsync --help` (a test keeps it equal to the command's own)."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from msgspec import Struct, field
 
 from aimsync.cli.log import Log
 from aimsync.core.facts import ClusterFacts
@@ -15,8 +15,7 @@ from aimsync.core.facts import ClusterFacts
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
-class CliState:
+class CliState(Struct, frozen=True):
     verbose: bool = False
     log: Log = field(default_factory=Log)
 

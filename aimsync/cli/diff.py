@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from msgspec import Struct
 
 from aimsync.cli.context import FACTS_HELP, cluster_options, facts_option, facts_or_none, log
 from aimsync.cli.log import repository_prefix
@@ -33,8 +33,7 @@ from aimsync.report.markdown import (
 MIN_MAX_BYTES = 2_000
 
 
-@dataclass(frozen=True)
-class DiffOutput:
+class DiffOutput(Struct, frozen=True):
     """Where a diff goes and how the Markdown comment is kept within its limit."""
 
     output: str

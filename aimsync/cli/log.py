@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 import click
+from msgspec import Struct
+from msgspec.structs import replace
 
 from aimsync.findings import Findings
 from aimsync.report.findings import format_text
@@ -22,8 +23,7 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
-@dataclass(frozen=True)
-class Log:
+class Log(Struct, frozen=True):
     format: LogFormat = LogFormat.TEXT
 
     def _emit(self, level: str, text: str, message: str, fields: dict[str, object]) -> None:

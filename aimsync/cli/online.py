@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import click
+from msgspec import Struct
 
 from aimsync.cli.context import log
 from aimsync.cli.log import Log
@@ -21,8 +21,7 @@ from aimsync.report.diff import format_json, format_markdown, format_table, form
 DIFF_OUTPUTS = ["table", "unified", "json", "markdown"]
 
 
-@dataclass(frozen=True)
-class RunEvents:
+class RunEvents(Struct, frozen=True):
     """What a run says while it runs: warnings and progress on stderr, and (`on_finished`)
     its report as soon as the cluster part is done, before status is published."""
 

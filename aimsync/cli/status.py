@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ from aimsync.core.errors import InvalidInput
 from aimsync.core.exit_codes import ExitCode
 from aimsync.load.status_tree import STATUS_DIR
 from aimsync.pipeline import status_reports
+from aimsync.report.json_text import indented_json
 from aimsync.report.manifests import to_yaml
 from aimsync.report.status import documents, status_table
 
@@ -32,7 +32,7 @@ def status_command(path: Path, output: str) -> ExitCode:
         )
     data = {"items": documents(tree), "summary": dict(tree.summary)}
     if output == "json":
-        click.echo(json.dumps(data, indent=2))
+        click.echo(indented_json(data))
     elif output == "yaml":
         click.echo(to_yaml(data), nl=False)
     else:

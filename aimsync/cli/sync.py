@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from aimsync.core.errors import AimsyncError
 from aimsync.core.exit_codes import ExitCode
 from aimsync.core.results import PublishResult, PublishStep
 from aimsync.pipeline.online import SyncRequest, SyncRun, connect_with, sync_repository
+from aimsync.report.json_text import indented_json
 from aimsync.report.sync import failed_run_json, format_sync, sync_json
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -153,14 +153,14 @@ def sync_command(
             run = sync_repository(request, connect_with(kubeconfig, context), events)
     except AimsyncError as exc:
         if output == "json" and not dry_run:  # a report also when the run ends early
-            click.echo(json.dumps(failed_run_json(exc), indent=2))
+            click.echo(indented_json(failed_run_json(exc)))
         raise
     if dry_run:
         return print_plan(run, output)
     if output == "json":
         resolutions = run.derived.resolved.resolutions
         report = sync_json(run.report, resolutions, run.requests, run.published)
-        click.echo(json.dumps(report, indent=2))
+        click.echo(indented_json(report))
     if run.published is not None:
         if table:
             click.echo(_status_line(run.published))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-from importlib import resources
 from pathlib import Path
 
 import click
@@ -18,6 +16,10 @@ SHELLS = ("bash", "zsh", "fish")
 def build_commit() -> str | None:
     """The commit aimsync was built from: recorded in the package when it was built, else
     (run from a checkout) the checkout's HEAD."""
+    # Imported here: every command imports this module, few ask for the version (start-up).
+    import subprocess
+    from importlib import resources
+
     recorded = resources.files("aimsync").joinpath(BUILD_COMMIT_FILE)
     if recorded.is_file():
         return recorded.read_text().strip() or None

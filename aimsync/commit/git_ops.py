@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from aimsync.commit.refs import checked_branch
 from aimsync.core.errors import AimsyncError, InvalidInput
@@ -38,8 +39,7 @@ class PushFailed(GitError):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
-class GitIdentity:
+class GitIdentity(Struct, frozen=True):
     """Who aimsync's commits are by: author and committer alike (the `git` settings)."""
 
     name: str
@@ -52,8 +52,7 @@ class GitIdentity:
         }
 
 
-@dataclass(frozen=True)
-class GitContext:
+class GitContext(Struct, frozen=True):
     """The repository a run works in, and the environment git commands run with.
 
     Every command carries aimsync's identity: a rebase writes commits too, and the machine

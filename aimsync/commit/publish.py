@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from msgspec import Struct, field
 
 from aimsync.commit.git_ops import (
     GitContext,
@@ -32,8 +33,7 @@ from aimsync.observe.observe import StatusReport
 from aimsync.settings import Settings
 
 
-@dataclass(frozen=True)
-class RunSummary:
+class RunSummary(Struct, frozen=True):
     """What the summary records of a run (the revision is added from Git)."""
 
     started: dt.datetime

@@ -9,8 +9,9 @@ aimsync supports, without credentials in it. Messages show a URL without its use
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+
+from msgspec import Struct
 
 from aimsync.core.errors import InvalidInput
 
@@ -63,8 +64,7 @@ def _branch_problem(name: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Remote:
+class Remote(Struct, frozen=True):
     """A remote URL aimsync will hand to git, and how to show it."""
 
     url: str

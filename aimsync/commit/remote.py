@@ -17,8 +17,9 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from aimsync.commit.git_ops import GIT_TIMEOUT_SECONDS, GitError
 from aimsync.commit.refs import checked_branch, checked_remote
@@ -36,8 +37,7 @@ esac
 """
 
 
-@dataclass(frozen=True)
-class Clone:
+class Clone(Struct, frozen=True):
     path: Path
     env: dict[str, str]  # what every later git command of the run needs
     secrets: tuple[str, ...]

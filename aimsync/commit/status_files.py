@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
+
+from msgspec import Struct, field
 
 from aimsync.api.kinds import AIM_API_VERSION
 from aimsync.load.status_tree import STATUS_DIR
@@ -49,8 +50,7 @@ def status_documents(reports: list[StatusReport], revision: str) -> dict[str, st
     return files
 
 
-@dataclass(frozen=True)
-class RunRecord:
+class RunRecord(Struct, frozen=True):
     revision: str
     started_at: str
     duration_seconds: float

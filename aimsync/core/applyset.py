@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aimsync.core.objects import ObjectKey
 
@@ -28,8 +29,7 @@ def applyset_id(name: str, namespace: str, kind: str, group: str) -> str:
     return "applyset-" + base64.urlsafe_b64encode(digest).decode().rstrip("=") + "-v1"
 
 
-@dataclass(frozen=True)
-class InventoryState:
+class InventoryState(Struct, frozen=True):
     """What an ApplySet parent records: the group kinds and namespaces of its members."""
 
     group_kinds: frozenset[str]

@@ -7,8 +7,9 @@ pure stages only see this plain data.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from decimal import Decimal
+
+from msgspec import Struct, field
 
 from aimsync.core.quantity import parse_quantity
 
@@ -18,8 +19,7 @@ def _mapping(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(Struct, frozen=True):
     name: str
     labels: dict[str, str] = field(default_factory=dict)
     allocatable: dict[str, Decimal] = field(default_factory=dict)
@@ -43,8 +43,7 @@ class Node:
         )
 
 
-@dataclass(frozen=True)
-class ClusterFacts:
+class ClusterFacts(Struct, frozen=True):
     """None of the facts known (offline without a file) is different from zero nodes."""
 
     nodes: tuple[Node, ...] = ()

@@ -7,9 +7,10 @@ waiting and observing alike.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct, field
 
 from aimsync.core.objects import ObjectKey
 
@@ -83,8 +84,7 @@ def state_of(key: ObjectKey, obj: Mapping[str, Any]) -> ObjectState:
     return ObjectState.READY
 
 
-@dataclass(frozen=True)
-class WaitResult:
+class WaitResult(Struct, frozen=True):
     """Where the objects waited for ended up, and whether the wait ran out of time."""
 
     states: Mapping[ObjectKey, ObjectState]
@@ -109,8 +109,7 @@ def uid_of(obj: Mapping[str, Any] | None) -> str | None:
     return str(uid) if uid else None
 
 
-@dataclass(frozen=True)
-class LiveObjects:
+class LiveObjects(Struct, frozen=True):
     """Live objects by key, read once."""
 
     members: Mapping[ObjectKey, LiveObject] = field(default_factory=dict)

@@ -7,8 +7,9 @@ about it (its apply stage, the spec it comes from, the download Jobs it waits fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+
+from msgspec import Struct
 
 NamespacedName = tuple[str, str]  # (namespace, name) of a namespaced spec or object
 
@@ -33,8 +34,7 @@ KIND_STAGE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectKey:
+class ObjectKey(Struct, frozen=True):
     api_version: str
     kind: str
     namespace: str
@@ -54,8 +54,7 @@ class ObjectKey:
         return (KIND_STAGE.get(self.kind, 9), self.kind, self.namespace, self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class DesiredObject:
+class DesiredObject(Struct, frozen=True):
     key: ObjectKey
     # Read only: the manifests of a render share their constant parts (and a profile's node
     # affinity); whoever needs another manifest copies it.

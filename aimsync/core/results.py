@@ -3,15 +3,16 @@ compare. Every step of a sync returns these; the report is derived from them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.core.objects import ObjectKey
 
 
-@dataclass(frozen=True)
-class DryRun:
+class DryRun(Struct, frozen=True):
     """What a server-side dry-run apply answered for one object (the plan decides from it)."""
 
     merged: dict[str, Any]  # the object as it would be after the apply
@@ -51,8 +52,7 @@ class Cause(StrEnum):
     BAD_OUTPUT = "bad-output"  # a check-size Job failed or printed no usable size
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(Struct, frozen=True):
     key: ObjectKey
     cause: Cause
     message: str
@@ -61,7 +61,7 @@ class Failure:
         return f"{self.key}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Outcome:
     """The result of one write (or of deciding not to write) for one object."""
 
@@ -71,7 +71,7 @@ class Outcome:
     failure: Failure | None = None  # set exactly when result is FAILED
     # The object as the apply answered: set for a change applied without a dry-run, whose
     # before -> after the report takes from it.
-    applied: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    applied: dict[str, Any] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @staticmethod
     def failed(failure: Failure) -> Outcome:
@@ -86,14 +86,12 @@ class PublishStep(StrEnum):
     PUSH = "push"
 
 
-@dataclass(frozen=True)
-class PublishFailure:
+class PublishFailure(Struct, frozen=True):
     step: PublishStep  # the step that failed; the ones before it are done
     message: str
 
 
-@dataclass(frozen=True)
-class PublishResult:
+class PublishResult(Struct, frozen=True):
     changed_files: tuple[str, ...] = ()
     commit: str | None = None
     pushed_to: str | None = None

@@ -11,8 +11,9 @@ and records the size on the PVC it then creates, where later runs find it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from enum import StrEnum
+
+from msgspec import Struct
 
 from aimsync.core.objects import ObjectKey
 
@@ -20,8 +21,7 @@ MAX_MODEL_SIZE_BYTES = 1 << 50  # parseCheckSizeOutput's maxReasonableSize: 1 Pi
 CHECK_SIZE_CONTAINER = "check-size"  # the container whose last log line holds the size
 
 
-@dataclass(frozen=True)
-class MeasuredSize:
+class MeasuredSize(Struct, frozen=True):
     """A model's size found by a check-size Job."""
 
     size_bytes: int
@@ -34,8 +34,7 @@ class SizeCheckState(StrEnum):
     FAILED = "failed"  # the Job failed, or its output cannot be used
 
 
-@dataclass(frozen=True)
-class SizeReading:
+class SizeReading(Struct, frozen=True):
     """What one check-size Job says, read from the cluster."""
 
     job: ObjectKey

@@ -7,13 +7,15 @@ bounded), and counts reads and writes so that "a no-op run writes nothing" can b
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec import Struct
 
 from aimsync.core.halt import Halted, WriteInDoubt
 from aimsync.kube.errors import ApiError, ConnectionFailed, Invalid, KubeError, api_error
@@ -30,15 +32,22 @@ MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class PreparedRequest(Struct, frozen=True):
+    """One attempt as it goes on the wire: made before the guard allows it to be sent."""
+
+    url: str
+    headers: dict[str, str]
+    body: object
+
+
+class RetryPolicy(Struct, frozen=True):
     attempts: int = 5
     first_delay: float = 0.2
     max_delay: float = 5.0
     max_retry_after: float = 30.0
 
 
-@dataclass
+@dataclasses.dataclass
 class RequestStats:
     """Requests sent, by purpose (retries included; dry-run writes counted separately)."""
 
@@ -46,7 +55,7 @@ class RequestStats:
     writes: int = 0
     dry_runs: int = 0
     retries: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
 
     def record(self, method: str, dry_run: bool) -> None:
         with self._lock:
@@ -198,6 +207,9 @@ class KubeClient:
         unanswered = 0
         in_doubt = False  # a write attempt was sent and no answer came back
         for attempt in range(1, self.retry.attempts + 1):
+            # Serialized before the guard is asked: a run paused between the Lease check and
+            # the send writes late, so as little as possible happens between the two.
+            prepared = self._prepare(method, path, query_params, body, content_type, accept)
             try:
                 connect, read = self.guard.before(write, exempt)
             except Halted as exc:
@@ -207,9 +219,7 @@ class KubeClient:
             self.stats.record(method, dry_run)
             try:
                 status, raw, retry_after = self._send(
-                    method, path, query_params, body, content_type,
-                    (connect, min(read, timeout)), accept,
-                )
+                    method, prepared, (connect, min(read, timeout)))
             except (urllib3.exceptions.HTTPError, ApiException, OSError) as exc:
                 # A server that takes a request and never answers is not asked twice more.
                 unanswered += isinstance(exc, urllib3.exceptions.ReadTimeoutError)
@@ -246,16 +256,16 @@ class KubeClient:
             wait = min(wait, max(0.0, self.guard.deadline - self.guard.clock()))
         self._sleep(wait)
 
-    def _send(
+    def _prepare(
         self,
         method: str,
         path: str,
         query: list[tuple[str, str]],
         body: object,
         content_type: str,
-        timeout: tuple[float, float],
         accept: str,
-    ) -> tuple[int, bytes, str | None]:
+    ) -> PreparedRequest:
+        """The URL, headers (credentials included) and serialized body of one attempt."""
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -267,8 +277,14 @@ class KubeClient:
             body=body,
             auth_settings=["BearerToken"],
         )
+        return PreparedRequest(url, header_params, serialized)
+
+    def _send(
+        self, method: str, prepared: PreparedRequest, timeout: tuple[float, float]
+    ) -> tuple[int, bytes, str | None]:
         response = self.api.call_api(
-            method, url, header_params=header_params, body=serialized, _request_timeout=timeout
+            method, prepared.url, header_params=prepared.headers, body=prepared.body,
+            _request_timeout=timeout,
         )
         response.read()
         return response.status, response.data or b"", response.getheader("Retry-After")
@@ -287,11 +303,13 @@ def _default_kubeconfig_exists() -> bool:
 
 
 def _decode(raw: bytes) -> object:
+    """The answer's JSON (a LIST of every member is most of a no-op's client CPU: msgspec
+    decodes it in half the time of the json module, to the same values)."""
     if not raw:
         return {}
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:  # also a number out of range; the API server writes none
         return raw[:256].decode(errors="replace")
 
 

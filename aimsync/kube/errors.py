@@ -7,16 +7,16 @@ to a short prefix so that object data never reaches a log.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.core.errors import AimsyncError
 
 TEXT_BODY_LIMIT = 256
 
 
-@dataclass(frozen=True)
-class Cause:
+class Cause(Struct, frozen=True):
     field: str
     message: str
     reason: str

@@ -8,7 +8,7 @@ what it created; after pruning it is narrowed to what is applied now.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from aimsync import __version__
 from aimsync.core.applyset import (
@@ -33,8 +33,7 @@ class InventoryError(KubeError):
     pass
 
 
-@dataclass
-class Inventory:
+class Inventory(Struct):
     kube: KubeClient
     namespace: str
     name: str

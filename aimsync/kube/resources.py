@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from aimsync.core.objects import ObjectKey
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(Struct, frozen=True):
     api_version: str
     kind: str
     plural: str

@@ -5,8 +5,9 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from msgspec import Struct
 
 from aimsync.load.files import OUTSIDE, inside, resolved
 from aimsync.settings import SETTINGS_FILE
@@ -22,8 +23,7 @@ FOLDER_LINK = (
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True, slots=True)
-class DiscoveredFile:
+class DiscoveredFile(Struct, frozen=True):
     relative: str  # POSIX path relative to the repository root
     path: str  # where it is read (below the resolved root): no Path made per file
 
@@ -32,8 +32,7 @@ class DiscoveredFile:
         return Path(self.path)
 
 
-@dataclass(frozen=True, slots=True)
-class DiscoveryProblem:
+class DiscoveryProblem(Struct, frozen=True):
     relative: str
     message: str
 

@@ -7,8 +7,9 @@ files themselves (unreadable, too large, not UTF-8, not YAML) become findings.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from aimsync.core.errors import InvalidInput
 from aimsync.core.fields import FieldPath, format_field_path
@@ -36,14 +37,12 @@ def require_folder(root: Path) -> Path:
     return root
 
 
-@dataclass(frozen=True, slots=True)
-class SourceDocument:
+class SourceDocument(Struct, frozen=True):
     file: str  # relative to the repository root, POSIX separators
     document: YamlDocument
 
 
-@dataclass
-class LoadedRepository:
+class LoadedRepository(Struct):
     root: Path
     settings: Settings
     documents: list[SourceDocument] = field(default_factory=list)

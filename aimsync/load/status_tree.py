@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from msgspec import Struct, field
 
 from aimsync.core.objects import NamespacedName
 from aimsync.load.files import UnreadableFile, read_regular_file
@@ -30,16 +30,14 @@ README_PATH = f"{STATUS_DIR}/{README_FILE}"
 StatusKey = tuple[str, str | None, str]  # (kind, namespace, name)
 
 
-@dataclass(frozen=True)
-class ProfileBinding:
+class ProfileBinding(Struct, frozen=True):
     """The profile a service was bound to by the last run (reference §2.5: bindings stick)."""
 
     name: str
     scope: str  # Namespace | Cluster
 
 
-@dataclass(frozen=True)
-class StatusDocument:
+class StatusDocument(Struct, frozen=True):
     """One document of a status file: which spec, and its whole content."""
 
     file: str
@@ -54,8 +52,7 @@ class StatusDocument:
         return status if isinstance(status, dict) else {}
 
 
-@dataclass(frozen=True)
-class StatusTree:
+class StatusTree(Struct, frozen=True):
     files: Mapping[str, str] = field(default_factory=dict)  # path from the root -> text
     documents: tuple[StatusDocument, ...] = ()
     summary: Mapping[str, Any] = field(default_factory=dict)

@@ -16,10 +16,11 @@ import bisect
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aimsync.core.fields import FieldPath
 
@@ -53,14 +54,12 @@ MAX_NUMBER_LENGTH = 100
 _FLOAT_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Position:
+class Position(Struct, frozen=True, order=True):
     line: int  # 1-based
     column: int  # 1-based
 
 
-@dataclass(frozen=True)
-class YamlLimits:
+class YamlLimits(Struct, frozen=True):
     max_depth: int = 64
     max_nodes_per_document: int = 50_000  # after alias expansion
     max_bytes_per_document: int = 16 * 1024 * 1024  # of scalars, after alias expansion
@@ -137,8 +136,7 @@ class YamlDocument:
 _RELEASED = object()  # the value was let go (see YamlDocument.release)
 
 
-@dataclass(frozen=True)
-class YamlProblem:
+class YamlProblem(Struct, frozen=True):
     position: Position
     message: str
     path: FieldPath = ()  # the field the problem is in, when known
@@ -240,8 +238,7 @@ def _construct_tagged(tag: str, text: str, position: Position) -> object:
     raise _Abort(YamlProblem(position, f"{text!r} is not a valid !!{kind} value"))
 
 
-@dataclass
-class _Frame:
+class _Frame(Struct):
     container: dict[str, object] | list[object]
     path: FieldPath
     anchor: str | None

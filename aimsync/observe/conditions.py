@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct
 
 
 class HealthState(StrEnum):
@@ -23,8 +24,7 @@ HEALTH_ORDER = list(HealthState)
 CONDITION_STATUS = {HealthState.READY: "True", HealthState.PROGRESSING: "Unknown"}
 
 
-@dataclass(frozen=True)
-class Health:
+class Health(Struct, frozen=True):
     """One component of an object, as the operator's state engine sees it."""
 
     component: str  # e.g. Profile, ProfileCache, InferenceService

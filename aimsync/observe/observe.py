@@ -9,9 +9,10 @@ too), so an unchanged state gives byte-identical status files.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.api import AIMKind, AIMService
 from aimsync.core.live import LiveObjects, ObjectState, inference_service_state, job_state
@@ -42,8 +43,7 @@ class CacheStep(StrEnum):
     DOWNLOAD = "Download"
 
 
-@dataclass(frozen=True)
-class ArtifactProgress:
+class ArtifactProgress(Struct, frozen=True):
     """One artifact as the cluster shows it: its step, and the state of that step's Job
     (None: the Job does not exist yet)."""
 
@@ -113,8 +113,7 @@ def _cache_health(artifacts: list[ArtifactProgress]) -> Health:
                   "model download in progress")
 
 
-@dataclass(frozen=True)
-class StatusReport:
+class StatusReport(Struct, frozen=True):
     """One spec's status, and where its spec was written."""
 
     kind: str

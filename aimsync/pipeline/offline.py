@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aimsync.api.base import DNS1123_LABEL
 from aimsync.core.errors import InvalidInput
@@ -65,8 +67,7 @@ POLICY_DENIED = "denied by the policies of policies/: nothing was written"
 # -- the shared stages: load -> validate -> resolve -> render ------------------------------
 
 
-@dataclass(frozen=True)
-class Validated:
+class Validated(Struct, frozen=True):
     loaded: LoadedRepository
     specs: Specs
     policies: PolicySet = field(default_factory=PolicySet)  # what policies/ holds
@@ -76,8 +77,7 @@ class Validated:
         return self.loaded.findings
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(Struct, frozen=True):
     """What the pure stages derive from a valid repository under some cluster facts."""
 
     validated: Validated
@@ -186,8 +186,7 @@ def narrowed_to(validated: Validated, namespaces: tuple[str, ...]) -> Validated:
 # -- validate only -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(Struct, frozen=True):
     """`aimsync validate`: every finding of the repository (policies' included), how many
     files were read, and the GPU budgets' usage."""
 

@@ -6,8 +6,9 @@ of its own so that validate and render do not import the plan stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from aimsync.core.facts import ClusterFacts
 from aimsync.load.git_ref import tree_at_ref
@@ -22,8 +23,7 @@ from aimsync.render.gating import CacheState
 REVIEW = CacheState(assume_ready=True)
 
 
-@dataclass(frozen=True)
-class OfflineDiff:
+class OfflineDiff(Struct, frozen=True):
     """`aimsync diff --base`: what a change of the repository does to the derived objects."""
 
     changes: ChangeSet

@@ -16,9 +16,11 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from aimsync.commit.git_ops import GitContext, GitIdentity, current_branch
 from aimsync.commit.publish import RunSummary, publish_status
@@ -71,8 +73,7 @@ class Events(Protocol):
 # -- online: diff (plan only) and sync -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SyncRequest:
+class SyncRequest(Struct, frozen=True):
     """One `aimsync sync` (or live `aimsync diff`: plan_only) as the command line asks it."""
 
     root: Path
@@ -116,8 +117,7 @@ class SyncRequest:
         return (self.write_status or self.commit_status) and not self.plan_only
 
 
-@dataclass(frozen=True)
-class SyncRun:
+class SyncRun(Struct, frozen=True):
     """One online run, for the command line to print."""
 
     derived: Derived
@@ -152,8 +152,7 @@ def connect_with(kubeconfig: Path | None, context: str | None) -> Connect:
     return lambda pool: KubeClient.connect(kubeconfig, context, pool_size=pool)
 
 
-@dataclass(frozen=True)
-class _Git:
+class _Git(Struct, frozen=True):
     context: GitContext | None
     push_branch: str | None
 

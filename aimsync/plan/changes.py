@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from msgspec import Struct
 
 from aimsync.core.objects import ObjectKey
 from aimsync.core.results import Failure
@@ -17,8 +18,7 @@ class Action(StrEnum):
     SKIP = "skip"
 
 
-@dataclass(frozen=True)
-class ObjectChange:
+class ObjectChange(Struct, frozen=True):
     key: ObjectKey
     action: Action
     before: dict[str, object] | None
@@ -42,8 +42,7 @@ class ObjectChange:
         return self.action in (Action.CREATE, Action.UPDATE)
 
 
-@dataclass(frozen=True)
-class ChangeSet:
+class ChangeSet(Struct, frozen=True):
     changes: tuple[ObjectChange, ...] = ()
 
     def __add__(self, other: ChangeSet) -> ChangeSet:

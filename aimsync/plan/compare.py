@@ -4,10 +4,10 @@ documents field by field (what a change of a spec changed)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
 import jsonpatch
+from msgspec import Struct
 
 from aimsync.core.fields import FieldPath
 from aimsync.core.objects import DesiredObject, ObjectKey
@@ -65,8 +65,7 @@ class FieldAction(StrEnum):
     REMOVED = "removed"
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(Struct, frozen=True):
     """One field of a document that differs: where (as people write it, and as keys into the
     document of the side it is on: the new one, or the old one for a removed field), and the
     values before and after (None on the side where it is absent)."""

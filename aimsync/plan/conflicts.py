@@ -10,14 +10,14 @@ only forced with --force-conflicts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 _MANAGER = re.compile(r'conflict with "([^"]+)"')
 
 
-@dataclass(frozen=True)
-class ConflictOwner:
+class ConflictOwner(Struct, frozen=True):
     manager: str
     operation: str  # Apply | Update | "" (unknown)
     fields: tuple[str, ...]

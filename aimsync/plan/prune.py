@@ -4,8 +4,9 @@ that keep some of them (DESIGN.md §4)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.core.objects import KIND_STAGE, ObjectKey
 from aimsync.plan.changes import Action, ObjectChange
@@ -20,8 +21,7 @@ from aimsync.render.labels import (
 OPT_OUT_REASON = f"live object has {OPT_OUT_ANNOTATION}=true"
 
 
-@dataclass(frozen=True)
-class PruneGuards:
+class PruneGuards(Struct, frozen=True):
     prune: bool = False
     allow_empty: bool = False
     shared_caches: bool = False

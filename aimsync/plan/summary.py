@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aimsync.api import AIMKind, AIMService
 from aimsync.core.objects import NamespacedName, ObjectKey
@@ -43,8 +45,7 @@ SETTINGS_KIND = "Settings"  # aimsync.yaml: not an AIM kind, but a change review
 SpecKey = tuple[str, str, str]  # (kind, namespace or "", name)
 
 
-@dataclass(frozen=True)
-class RenderedSide:
+class RenderedSide(Struct, frozen=True):
     """One side of a comparison: the validated specs and how every service resolved."""
 
     specs: Specs
@@ -64,8 +65,7 @@ class Change(StrEnum):
         return {"added": "+", "removed": "-"}.get(self.value, "~")
 
 
-@dataclass(frozen=True)
-class SpecChange:
+class SpecChange(Struct, frozen=True):
     """One AIM spec (or the settings file) that is new, gone or edited."""
 
     kind: str
@@ -90,8 +90,7 @@ class SpecChange:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass(frozen=True)
-class Gpus:
+class Gpus(Struct, frozen=True):
     model: str
     count: int
 
@@ -99,8 +98,7 @@ class Gpus:
         return f"{self.count} {self.model}"
 
 
-@dataclass(frozen=True)
-class ServiceChange:
+class ServiceChange(Struct, frozen=True):
     """What changes for one AIMService: its own fields, the profile it runs (a switch, or the
     fields of the same profile), its GPUs, and the derived objects that change."""
 
@@ -131,8 +129,7 @@ class ServiceChange:
         return self.gpus_before != self.gpus_after
 
 
-@dataclass(frozen=True)
-class CacheChange:
+class CacheChange(Struct, frozen=True):
     action: str  # added | removed | changed
     namespace: str
     name: str
@@ -140,8 +137,7 @@ class CacheChange:
     size: str
 
 
-@dataclass
-class AimSummary:
+class AimSummary(Struct):
     specs: list[SpecChange] = field(default_factory=list)
     services: list[ServiceChange] = field(default_factory=list)
     gpus_before: dict[tuple[str, str], int] = field(default_factory=dict)  # (ns, model)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from aimsync.policy.cel import CelError, Program, is_true, new_context, with_params
 from aimsync.policy.model import (
@@ -35,8 +36,7 @@ _OBJECT_PATH = re.compile(
 _SEGMENT = re.compile(r"\.\s*([A-Za-z_]\w*)|\._aimsync_opt_select\('([A-Za-z_]\w*)'\)")
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(Struct, frozen=True):
     """What the API server matches rules against: group, version, resource, and scope."""
 
     group: str
@@ -91,8 +91,7 @@ class LazyObject(Mapping[str, Any]):
         return key in self.value
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Struct, frozen=True):
     """One object the API server would be asked to create."""
 
     resource: Resource
@@ -108,8 +107,7 @@ class Candidate:
         return labels if isinstance(labels, dict) else {}
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Struct, frozen=True):
     """One finding of a policy about an object: what the API server would do with it."""
 
     policy: Policy
@@ -320,8 +318,7 @@ def _selected(match: MatchResources, candidate: Candidate, labels: Mapping[str, 
 _TRIAL = 64
 
 
-@dataclass
-class _Tally:
+class _Tally(Struct):
     lookups: int = 0
     hits: int = 0
 
@@ -333,8 +330,7 @@ class _Tally:
         self.hits += hit
 
 
-@dataclass
-class _Step:
+class _Step(Struct):
     """A program as run for one parameter object, and what of an object it reads."""
 
     variant: Program
@@ -345,8 +341,7 @@ class _Step:
     tally: _Tally = field(default_factory=_Tally)
 
 
-@dataclass
-class _Plan:
+class _Plan(Struct):
     """The bound policies whose rules match objects of a resource and scope, each pair with
     a binding whose rules match too."""
 
@@ -356,8 +351,7 @@ class _Plan:
     deciding: _Deciding | None = None  # what decides for all the pairs
 
 
-@dataclass
-class _Deciding:
+class _Deciding(Struct):
     """What the deciding expressions (no messages) of some bound policies read."""
 
     ids: tuple[tuple[int, int], ...]  # the policies and bindings (they live as long)
@@ -387,7 +381,6 @@ def _no_selectors(match: MatchResources) -> bool:
 _WHOLE = 0  # the key of "the whole object" among the tries of one object's reads
 
 
-@dataclass
 class Evaluator:
     """Evaluates the policies of a PolicySet against objects, with one CEL context for all.
 
@@ -398,32 +391,30 @@ class Evaluator:
     read alike). An object is converted into CEL values (microseconds per value) only when
     one of its expressions has to run, and then once, with only what the policies read."""
 
-    policies: PolicySet
-    _context: Any = None
-    _param_names: dict[int, str] = field(default_factory=dict)
-    _variants: dict[tuple[int, str], Program] = field(default_factory=dict)
-    _bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    _plans: dict[tuple[int, bool, str], _Plan] = field(default_factory=dict)
-    _named: bool | None = None  # whether a rule names resources
-    _paths: dict[int, tuple[Resource, Trie | None, Paths | None]] = field(default_factory=dict)
-    _steps: dict[tuple[int, int], _Step] = field(default_factory=dict)
-    _tries: dict[tuple[tuple[str, ...], ...], Trie] = field(default_factory=dict)
-    _namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
-    _memo: dict[tuple[object, ...], tuple[object, str | None]] = field(default_factory=dict)
-    _deciding: dict[tuple[tuple[int, int], ...], _Deciding] = field(default_factory=dict)
-    _admitted: set[tuple[object, ...]] = field(default_factory=set)
-    # the object being judged
-    _candidate: Candidate | None = None
-    _labels: Mapping[str, str] = field(default_factory=dict)
-    _object: dict[str, Any] | None = None
-    _plain: bool = False
-    _keys: dict[int, str] = field(default_factory=dict)  # per trie (by id): what it reads
-    _shown: set[str] = field(default_factory=set)  # its variables the context holds
-
-    def __post_init__(self) -> None:
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self._param_names: dict[int, str] = {}
+        self._variants: dict[tuple[int, str], Program] = {}
+        self._bindings: dict[str, list[Binding]] = {}
+        self._plans: dict[tuple[int, bool, str], _Plan] = {}
+        self._named: bool | None = None  # whether a rule names resources
+        self._paths: dict[int, tuple[Resource, Trie | None, Paths | None]] = {}
+        self._steps: dict[tuple[int, int], _Step] = {}
+        self._tries: dict[tuple[tuple[str, ...], ...], Trie] = {}
+        self._namespaces: dict[str, dict[str, str]] = {}
+        self._memo: dict[tuple[object, ...], tuple[object, str | None]] = {}
+        self._deciding: dict[tuple[tuple[int, int], ...], _Deciding] = {}
+        self._admitted: set[tuple[object, ...]] = set()
+        # the object being judged
+        self._candidate: Candidate | None = None
+        self._labels: Mapping[str, str] = {}
+        self._object: dict[str, Any] | None = None
+        self._plain: bool = False
+        self._keys: dict[int, str] = {}  # per trie (by id): what it reads
+        self._shown: set[str] = set()  # its variables the context holds
         programs = [p for policy in self.policies.policies.values() for p in policy.programs()]
-        self._context = new_context({"params": None, "oldObject": None, "request": None,
-                                     "namespaceObject": None}, programs)
+        self._context: Any = new_context({"params": None, "oldObject": None, "request": None,
+                                          "namespaceObject": None}, programs)
         for index, param in enumerate(self.policies.params):
             name = f"_aimsync_param_{index}"
             self._param_names[id(param)] = name

@@ -12,8 +12,9 @@ whose profile does not resolve deploy nothing and count nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.fields import FieldPath, format_field_path
@@ -31,8 +32,7 @@ SEVERITY = {Action.DENY: Severity.ERROR, Action.WARN: Severity.WARNING,
 NO_MODEL = "GPU"  # a GPU profile that names no acceleratorModel
 
 
-@dataclass(frozen=True)
-class Demand:
+class Demand(Struct, frozen=True):
     """What one resolved service asks for."""
 
     service: NamespacedName
@@ -57,8 +57,7 @@ class Demand:
                 f"replica{'s' if self.replicas != 1 else ''}, profile {self.profile}{slices})")
 
 
-@dataclass(frozen=True)
-class BudgetUsage:
+class BudgetUsage(Struct, frozen=True):
     """One line of a budget: a scope, a model, what is used and what is allowed."""
 
     budget: str
@@ -268,8 +267,7 @@ def _finding(severity: Severity, where: Location, message: str, field: str) -> F
     return Finding(severity, where, message, field, "policy.budget-exceeded")
 
 
-@dataclass(frozen=True)
-class BudgetChange:
+class BudgetChange(Struct, frozen=True):
     """One budget line before and after a change (for `diff`'s summary)."""
 
     budget: str

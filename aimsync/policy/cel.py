@@ -35,10 +35,11 @@ import sys
 import types
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.core.quantity import QuantityError, parse_quantity
 
@@ -736,8 +737,7 @@ def _referenced_names(code: str) -> set[str]:
     return names - _KEYWORDS
 
 
-@dataclass(frozen=True)
-class Program:
+class Program(Struct, frozen=True):
     """One compiled expression, with the variables it reads."""
 
     source: str  # as written (what messages quote)

@@ -7,8 +7,10 @@ stores it before validating admission runs).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aimsync.api import AIMKind
 from aimsync.core.facts import ClusterFacts
@@ -62,8 +64,7 @@ DERIVED_RESOURCES = {
 RULE = {Action.DENY: "policy.deny", Action.WARN: "policy.warn", Action.AUDIT: "policy.audit"}
 
 
-@dataclass(frozen=True)
-class Judged:
+class Judged(Struct, frozen=True):
     """One object and what the policies decided about it (for tests and `policy test`)."""
 
     candidate: Candidate
@@ -71,8 +72,7 @@ class Judged:
     derived_from: str = ""  # the spec a derived object comes from
 
 
-@dataclass
-class PolicyReport:
+class PolicyReport(Struct):
     findings: Findings = field(default_factory=Findings)
     budgets: list[BudgetUsage] = field(default_factory=list)
     judged: list[Judged] = field(default_factory=list)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct, field
 
 from aimsync.core.fields import FieldPath, format_field_path
 from aimsync.findings import Findings, Location
@@ -51,8 +52,7 @@ class FailurePolicy(StrEnum):
     IGNORE = "Ignore"
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(Struct, frozen=True):
     """A policy document and how to point into it."""
 
     source: SourceDocument
@@ -71,15 +71,13 @@ class Where:
         return f"{location.path}:{location.line} ({format_field_path(path)})"
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(Struct, frozen=True):
     key: str
     operator: str  # In | NotIn | Exists | DoesNotExist
     values: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class LabelSelector:
+class LabelSelector(Struct, frozen=True):
     """metav1.LabelSelector; the empty selector matches everything."""
 
     match_labels: Mapping[str, str] = field(default_factory=dict)
@@ -110,8 +108,7 @@ class LabelSelector:
         return True
 
 
-@dataclass(frozen=True)
-class ResourceRule:
+class ResourceRule(Struct, frozen=True):
     api_groups: tuple[str, ...]
     api_versions: tuple[str, ...]
     resources: tuple[str, ...]
@@ -120,8 +117,7 @@ class ResourceRule:
     resource_names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class MatchResources:
+class MatchResources(Struct, frozen=True):
     rules: tuple[ResourceRule, ...] = ()
     exclude: tuple[ResourceRule, ...] = ()
     namespace_selector: LabelSelector = field(default_factory=LabelSelector)
@@ -129,15 +125,13 @@ class MatchResources:
     match_policy: str = "Equivalent"
 
 
-@dataclass(frozen=True)
-class NamedExpression:
+class NamedExpression(Struct, frozen=True):
     name: str
     program: Program
     path: FieldPath
 
 
-@dataclass(frozen=True)
-class Validation:
+class Validation(Struct, frozen=True):
     program: Program
     message: str
     message_program: Program | None
@@ -149,29 +143,25 @@ class Validation:
         return self.program.source
 
 
-@dataclass(frozen=True)
-class AuditAnnotation:
+class AuditAnnotation(Struct, frozen=True):
     key: str
     program: Program
     path: FieldPath
 
 
-@dataclass(frozen=True)
-class ParamKind:
+class ParamKind(Struct, frozen=True):
     api_version: str
     kind: str
 
 
-@dataclass(frozen=True)
-class ParamRef:
+class ParamRef(Struct, frozen=True):
     name: str | None
     namespace: str | None
     selector: LabelSelector | None
     not_found: str  # Allow | Deny
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(Struct, frozen=True):
     name: str
     where: Where
     match: MatchResources
@@ -204,8 +194,7 @@ class Policy:
             yield annotation.program
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(Struct, frozen=True):
     name: str
     where: Where
     policy_name: str
@@ -214,8 +203,7 @@ class Binding:
     param_ref: ParamRef | None
 
 
-@dataclass(frozen=True)
-class ParamObject:
+class ParamObject(Struct, frozen=True):
     api_version: str
     kind: str
     name: str
@@ -225,15 +213,13 @@ class ParamObject:
     where: Where
 
 
-@dataclass(frozen=True)
-class BudgetLimit:
+class BudgetLimit(Struct, frozen=True):
     accelerator_model: str
     max_units: int
     path: FieldPath
 
 
-@dataclass(frozen=True)
-class GPUBudget:
+class GPUBudget(Struct, frozen=True):
     """A maximum of accelerator units per accelerator model, over a set of namespaces."""
 
     name: str
@@ -246,8 +232,7 @@ class GPUBudget:
     action: Action
 
 
-@dataclass
-class PolicySet:
+class PolicySet(Struct):
     """Everything `policies/` holds, valid parts only (the findings say what was not)."""
 
     policies: dict[str, Policy] = field(default_factory=dict)

@@ -23,9 +23,11 @@ The verdict of a case is the strongest outcome: deny (a Deny finding), warn, aud
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aimsync.core.facts import ClusterFacts
 from aimsync.core.fields import FieldPath
@@ -50,8 +52,7 @@ class Verdict(StrEnum):
 _STRENGTH = [Verdict.ALLOW, Verdict.AUDIT, Verdict.WARN, Verdict.DENY]
 
 
-@dataclass(frozen=True)
-class CaseResult:
+class CaseResult(Struct, frozen=True):
     file: str
     line: int
     test: str
@@ -72,8 +73,7 @@ class CaseResult:
                 "findings": list(self.findings)}
 
 
-@dataclass
-class TestRun:
+class TestRun(Struct):
     results: list[CaseResult] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)  # invalid test files, invalid policies
 

@@ -18,8 +18,9 @@ runs, which is what matters for a PVC holding 60 GB of weights.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
+
+from msgspec import Struct, field
 
 from aimsync.api import AIMKind
 from aimsync.api.common import EnvVar
@@ -49,8 +50,7 @@ DEFAULT_DOWNLOAD_EXCLUDE = "*/*"  # resolveDownloadFilter's default: no files in
 DOWNLOADER_UID = 1000
 
 
-@dataclass(frozen=True)
-class CacheRequest:
+class CacheRequest(Struct, frozen=True):
     """A logical cache: which sources, in which namespace, Shared or Dedicated, with which
     download credentials and storage."""
 
@@ -65,8 +65,7 @@ class CacheRequest:
     storage_class: str | None = None
 
 
-@dataclass
-class Artifact:
+class Artifact(Struct):
     """One model source downloaded onto one PVC."""
 
     namespace: str

@@ -8,20 +8,19 @@ cache and its replica bounds (gating, observe); a cache's artifacts (observe).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 
 
-@dataclass(frozen=True, slots=True)
-class ReplicaBounds:
+class ReplicaBounds(Struct, frozen=True):
     minimum: int
     maximum: int
     autoscaled: bool  # minReplicas, maxReplicas or autoScaling given: KEDA decides
 
 
-@dataclass(frozen=True, slots=True)
-class ArtifactPlan:
+class ArtifactPlan(Struct, frozen=True):
     """One model source of a cache, downloaded by one Job onto one PVC; measured first by a
     check-size Job when the repository gives no size."""
 
@@ -43,8 +42,7 @@ class ArtifactPlan:
         return self.namespace, self.name
 
 
-@dataclass(frozen=True, slots=True)
-class SizeCheck:
+class SizeCheck(Struct, frozen=True):
     """An artifact whose size is not known yet, and the Job that measures it."""
 
     artifact: tuple[str, str]  # (namespace, artifact name)
@@ -54,8 +52,7 @@ class SizeCheck:
     source_uri: str
 
 
-@dataclass(frozen=True, slots=True)
-class CachePlan:
+class CachePlan(Struct, frozen=True):
     """A cache and the artifacts it is made of."""
 
     namespace: str
@@ -67,8 +64,7 @@ class CachePlan:
         return tuple(a.job for a in self.artifacts)
 
 
-@dataclass(frozen=True, slots=True)
-class ServicePlan:
+class ServicePlan(Struct, frozen=True):
     """The objects of one resolved AIMService, and what they wait for."""
 
     service: NamespacedName
@@ -89,8 +85,7 @@ class ServicePlan:
         return self.cache.jobs if self.cache is not None else ()
 
 
-@dataclass(frozen=True, slots=True)
-class WaitingService:
+class WaitingService(Struct, frozen=True):
     """A service whose InferenceService is held back until its caches are downloaded."""
 
     service: NamespacedName
@@ -102,8 +97,7 @@ class WaitingService:
         return f"{self.service[0]}/{self.service[1]}"
 
 
-@dataclass(frozen=True, slots=True)
-class DesiredSet:
+class DesiredSet(Struct, frozen=True):
     """Every object the repository derives, gated ones included, in apply order."""
 
     objects: tuple[DesiredObject, ...] = ()

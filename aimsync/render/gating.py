@@ -9,15 +9,15 @@ shows every object.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from aimsync.core.live import LiveObjects
 from aimsync.core.objects import DesiredObject, NamespacedName, ObjectKey
 from aimsync.render.desired import DesiredSet, WaitingService
 
 
-@dataclass(frozen=True)
-class CacheState:
+class CacheState(Struct, frozen=True):
     """What the cluster says about downloads (live), or what to assume (offline)."""
 
     succeeded_jobs: frozenset[NamespacedName] = field(default_factory=frozenset)
@@ -36,8 +36,7 @@ class CacheState:
         return CacheState(done, self.existing_inference_services, self.assume_ready)
 
 
-@dataclass(frozen=True)
-class Gated:
+class Gated(Struct, frozen=True):
     objects: tuple[DesiredObject, ...]  # what may be applied now, in apply order
     waiting: tuple[WaitingService, ...]  # services held back, and for which Jobs
 

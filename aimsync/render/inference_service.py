@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aimsync.api.base import QUANTITY_PATTERN
 from aimsync.api.common import EnvVar
@@ -37,8 +38,7 @@ PROFILE_MOUNT_ROOT = "/workspace/aim-runtime/profiles/custom"
 CACHE_ROOT = "/workspace/cache"
 
 
-@dataclass(frozen=True, slots=True)
-class ConstantParts:
+class ConstantParts(Struct, frozen=True):
     """What every InferenceService writes the same, made once per render and shared by its
     manifests (a rendered manifest is never changed in place): thousands fewer small dicts."""
 
@@ -55,8 +55,7 @@ class ConstantParts:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CacheMount:
+class CacheMount(Struct, frozen=True):
     volume: str
     claim: str
     model_id: str

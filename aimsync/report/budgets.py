@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 
 from aimsync.policy import BudgetChange
+from aimsync.report.json_text import indented_json
 
 
 def budget_lines(changes: Sequence[BudgetChange]) -> list[str]:
@@ -43,4 +44,4 @@ def with_budgets(document: str, changes: Sequence[BudgetChange]) -> str:
         return document
     data = json.loads(document)
     data["budgets"] = budget_json(changes)
-    return json.dumps(data, indent=2) + "\n"
+    return indented_json(data) + "\n"

@@ -3,13 +3,12 @@ HTML (the full report). Every format starts with the spec-level summary."""
 
 from __future__ import annotations
 
-import json
-
 from aimsync.core.objects import ObjectKey
 from aimsync.plan.changes import Action, ChangeSet, ObjectChange
 from aimsync.plan.summary import AimSummary, Gpus, ServiceChange, SpecChange
 from aimsync.report.embedded import data_patch
 from aimsync.report.fields import shown
+from aimsync.report.json_text import indented_json
 from aimsync.report.markdown import DEFAULT_MAX_BYTES, MarkdownOptions, render_markdown
 from aimsync.report.masking import mask_pair
 from aimsync.report.object_diff import masked_as_data, unified_object_diff
@@ -202,7 +201,7 @@ def format_json(
             item["object"] = mask_pair(None, change.after)[1]
         items.append(item)
     document["changes"] = items
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return indented_json(document) + "\n"
 
 
 def format_markdown(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aimsync.core.secrets import MASK, is_secret_name, mask_userinfo
 from aimsync.plan.compare import FieldAction, FieldChange
@@ -41,8 +42,7 @@ def masked_value(value: object) -> object:
     return value
 
 
-@dataclass(frozen=True)
-class ShownChange:
+class ShownChange(Struct, frozen=True):
     """One changed field, masked, as data (`before`/`after`) and as short text."""
 
     path: str
@@ -98,8 +98,7 @@ def _tail(before: str, after: str) -> str:
     return "…" + after[cut:] if cut >= 12 else after
 
 
-@dataclass(frozen=True)
-class Arrow:
+class Arrow(Struct, frozen=True):
     """`before → after` of one field, short."""
 
     before: str | None  # None: the field is new

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from aimsync.findings import Finding, Findings, Severity
+from aimsync.report.json_text import indented_json
 
 
 def _summary(findings: list[Finding], files_read: int) -> str:
@@ -46,7 +45,7 @@ def format_text(findings: Findings, files_read: int) -> str:
 
 
 def format_json(findings: Findings) -> str:
-    return json.dumps([f.to_dict() for f in findings.sorted()], indent=2)
+    return indented_json([f.to_dict() for f in findings.sorted()])
 
 
 def _escape_property(value: str) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from aimsync.core.objects import DesiredObject
 from aimsync.report.fast_yaml import to_yaml, yaml_stream
+from aimsync.report.json_text import indented_json
 
 __all__ = ["manifests_json", "manifests_yaml", "manifests_yaml_pieces", "to_yaml"]
 
@@ -23,4 +23,4 @@ def manifests_yaml(objects: list[DesiredObject]) -> str:
 
 def manifests_json(objects: list[DesiredObject]) -> str:
     listing = {"apiVersion": "v1", "kind": "List", "items": [o.manifest for o in objects]}
-    return json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
+    return indented_json(listing) + "\n"

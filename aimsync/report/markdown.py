@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from aimsync.core.objects import ObjectKey
 from aimsync.plan.changes import Action, ChangeSet, ObjectChange
@@ -42,8 +43,7 @@ _LEVELS = 3  # summary detail: 0 a row each, 1 grouped, 2 counted
 _BACKTICKS = re.compile(r"`+")
 
 
-@dataclass(frozen=True)
-class MarkdownOptions:
+class MarkdownOptions(Struct, frozen=True):
     max_bytes: int | None = DEFAULT_MAX_BYTES  # None: the full report, nothing left out
     marker: str = MARKER  # the hidden first line a sticky comment is found by
     summary_only: bool = False  # the summary and the object list, no object diffs
@@ -52,8 +52,10 @@ class MarkdownOptions:
     hint: str = "`aimsync diff -o unified`"  # how to see every change without a report
 
 
-@dataclass(frozen=True)
-class MarkdownReport:
+DEFAULT_OPTIONS = MarkdownOptions()
+
+
+class MarkdownReport(Struct, frozen=True):
     text: str
     total: int  # changed objects
     shown: int  # with their diff
@@ -301,8 +303,7 @@ def _footer(total: int, shown: int, listed: int, options: MarkdownOptions) -> st
             f"their diff is left out{named}. {where}\n")
 
 
-@dataclass
-class _Budget:
+class _Budget(Struct):
     limit: int | None
     used: int = 0
     parts: list[str] = field(default_factory=list)
@@ -317,7 +318,7 @@ class _Budget:
 
 def render_markdown(
     changes: ChangeSet, summary: AimSummary | None, title: str,
-    options: MarkdownOptions = MarkdownOptions(), diffs: dict[ObjectKey, str] | None = None,
+    options: MarkdownOptions = DEFAULT_OPTIONS, diffs: dict[ObjectKey, str] | None = None,
 ) -> MarkdownReport:
     """`diffs`: unified diffs already made, shared by the reports of one run."""
     changed = changes.changed

@@ -4,7 +4,8 @@ parts of what changes for a spec or a service, each `label before → after`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aimsync.core.objects import ObjectKey
 from aimsync.plan.changes import Action, ChangeSet
@@ -13,8 +14,7 @@ from aimsync.plan.summary import AimSummary, Change, ServiceChange, SpecChange
 from aimsync.report.fields import Arrow, ShownChange, arrow, shown
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(Struct, frozen=True):
     """`label before → after (note)`; without an arrow just `label (note)`."""
 
     label: str

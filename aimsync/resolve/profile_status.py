@@ -6,7 +6,7 @@ affinity, how many nodes match, a hardware summary, conditions, and Ready / NotA
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.core.facts import ClusterFacts, Node
@@ -21,8 +21,7 @@ MAX_MISMATCH_REASONS = 5
 ResourceMap = dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class StatusCondition:
+class StatusCondition(Struct, frozen=True):
     """A condition without timestamps (the observe stage adds lastTransitionTime)."""
 
     type: str
@@ -31,8 +30,7 @@ class StatusCondition:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileStatus:
+class ProfileStatus(Struct, frozen=True):
     status: str  # Ready | NotAvailable
     version: str
     deployable: bool

@@ -7,8 +7,10 @@ accelerator count, accelerator type, version, name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 from functools import total_ordering
+
+from msgspec import Struct
 
 from aimsync.api.profile import AIMProfileSpecCommon
 from aimsync.api.selector import type_rank
@@ -46,8 +48,7 @@ def _preference(value: str | None, order: list[str]) -> int:
 
 
 @total_ordering
-@dataclass(frozen=True, slots=True)
-class _Descending:
+class _Descending(Struct, frozen=True):
     """A string that sorts high-first (`compareProfileVersions` at e837778 compares versions
     as plain strings: "0.10.0" < "0.9.0"); the empty version last."""
 
@@ -65,7 +66,7 @@ def _version_key(version: str) -> _Descending:
     return _Descending(version)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class RankedProfile:
     """A candidate with what the ranking needs to know about it."""
 
@@ -75,7 +76,7 @@ class RankedProfile:
     version: str
     status: str
     # computed once: the ranking, the deciding tiers and the ties all compare them
-    _keys: tuple[object, ...] = field(init=False, repr=False, compare=False)
+    _keys: tuple[object, ...] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         count = self.spec.accelerator_count or 0

@@ -10,9 +10,11 @@ Ready is not deployed (ProfileNotReady). Every decision is recorded for `aimsync
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from msgspec import Struct, field
 
 from aimsync.api import AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
@@ -39,8 +41,7 @@ CLUSTER = "Cluster"
 FORCE_REBIND = "aim.eai.amd.com/force-rebind"
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileRef:
+class ProfileRef(Struct, frozen=True):
     name: str
     scope: str  # Namespace | Cluster
     namespace: str | None  # for Namespace scope
@@ -54,8 +55,7 @@ class ProfileRef:
         return f"{self.kind} {where}{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateVerdict:
+class CandidateVerdict(Struct, frozen=True):
     ref: ProfileRef
     kept: bool
     reason: str  # why dropped, or "kept"
@@ -70,8 +70,7 @@ class ResolutionReason(StrEnum):
     NOT_READY = "ProfileNotReady"
 
 
-@dataclass(frozen=True, slots=True)
-class Chosen:
+class Chosen(Struct, frozen=True):
     """The profile a resolved service runs: which one, its effective spec, its status."""
 
     profile: ProfileRef
@@ -79,8 +78,7 @@ class Chosen:
     status: ProfileStatus
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(Struct, frozen=True):
     """The outcome for one service: a profile, or the operator's reason why not."""
 
     service: NamespacedName
@@ -134,8 +132,7 @@ class _Statuses(Mapping[ProfileRef, ProfileStatus]):
         return len(self._specs)
 
 
-@dataclass(frozen=True)
-class ProfileStatuses:
+class ProfileStatuses(Struct, frozen=True):
     """Status of every profile of the repository under the given facts (each computed once),
     and the profiles by aimId (namespace profiles, sorted, before cluster profiles), as the
     operator's field index on .spec.aimId."""
@@ -159,13 +156,14 @@ class ProfileStatuses:
         return ProfileStatuses(facts, _Statuses(by_ref, facts), index)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Resolved:
     """What resolve hands on: every profile's status and every service's resolution."""
 
     statuses: ProfileStatuses
     resolutions: tuple[Resolution, ...]
-    _by_service: dict[NamespacedName, Resolution] = field(init=False, repr=False, compare=False)
+    _by_service: dict[NamespacedName, Resolution] = dataclasses.field(
+        init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_service", {r.service: r for r in self.resolutions})
@@ -239,16 +237,14 @@ def resolve_service(
                                 {} if selections is None else selections)
 
 
-@dataclass(frozen=True)
-class _Matched:
+class _Matched(Struct, frozen=True):
     """What a selector keeps in a namespace: every candidate's verdict, the kept ones."""
 
     verdicts: tuple[CandidateVerdict, ...]
     kept: tuple[tuple[ProfileRef, AIMProfileSpecCommon], ...]
 
 
-@dataclass(frozen=True)
-class _Ranked:
+class _Ranked(Struct, frozen=True):
     """The ranking of what a selector kept in a namespace, and the pick."""
 
     verdicts: tuple[CandidateVerdict, ...]

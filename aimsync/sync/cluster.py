@@ -7,8 +7,9 @@ the kube edge (aimsync.kube). Unit tests give the engine an in-memory cluster in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from aimsync.core.applyset import InventoryState, member_selector
 from aimsync.core.halt import Halted
@@ -68,8 +69,7 @@ class Cluster(Protocol):
         ...
 
 
-@dataclass
-class KubeCluster:
+class KubeCluster(Struct):
     kube: KubeClient
     inventory: Inventory
     policy: ApplyPolicy

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+
+from msgspec import Struct, field
 
 from aimsync.core.applyset import InventoryState
 from aimsync.core.halt import Halted
@@ -49,8 +51,7 @@ Sizes = Mapping[NamespacedName, MeasuredSize]  # by artifact (namespace, name)
 Resize = Callable[[Sizes], DesiredSet]
 
 
-@dataclass(frozen=True)
-class SyncOptions:
+class SyncOptions(Struct, frozen=True):
     plan_only: bool = False  # diff / --dry-run: read and dry-run, never write
     prune: bool = False
     allow_empty: bool = False
@@ -61,8 +62,7 @@ class SyncOptions:
     partial: bool = False  # -n: some namespaces only; the inventory keeps what the others hold
 
 
-@dataclass(frozen=True)
-class Wave:
+class Wave(Struct, frozen=True):
     """One round of applying: what was planned and what came of it."""
 
     changes: ChangeSet
@@ -73,8 +73,7 @@ class Wave:
         return frozenset(o.key for o in self.outcomes if o.result is Result.FAILED)
 
 
-@dataclass(frozen=True)
-class Measured:
+class Measured(Struct, frozen=True):
     """The desired set with every model size known so far, and what was read for it."""
 
     desired: DesiredSet
@@ -82,8 +81,7 @@ class Measured:
     readings: tuple[SizeReading, ...] = ()
 
 
-@dataclass(frozen=True)
-class FollowUp:
+class FollowUp(Struct, frozen=True):
     """--wait: the waves the finished cache Jobs released, one after another."""
 
     measured: Measured  # with the sizes measured meanwhile
@@ -297,8 +295,7 @@ class Run:
         return replace(report, live_after=live_after)
 
 
-@dataclass
-class Done:
+class Done(Struct):
     """What a writing run has done so far: the report is built from it at the end, also
     when the run stops early."""
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+
+from msgspec import Struct
 
 from aimsync.core.halt import Halted
 from aimsync.core.live import LiveObjects, ObjectState, WaitResult
@@ -14,8 +16,7 @@ from aimsync.plan.changes import Action, ChangeSet
 from aimsync.render.desired import DesiredSet, WaitingService
 
 
-@dataclass(frozen=True)
-class WaitReport:
+class WaitReport(Struct, frozen=True):
     """One --wait: for what ("cache Job", "InferenceService"), and how it ended."""
 
     what: str
@@ -35,8 +36,7 @@ class WaitReport:
         return failed
 
 
-@dataclass(frozen=True)
-class RunCounts:
+class RunCounts(Struct, frozen=True):
     created: int
     updated: int
     pruned: int
@@ -50,7 +50,7 @@ class RunCounts:
         }
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class SyncReport:
     changes: ChangeSet
     outcomes: tuple[Outcome, ...] = ()
@@ -60,7 +60,7 @@ class SyncReport:
     desired: DesiredSet | None = None  # as applied: rendered with the sizes measured
     size_readings: tuple[SizeReading, ...] = ()  # check-size Jobs read in this run
     halted: Halted | None = None  # why the run stopped before it was done
-    _outcomes: dict[ObjectKey, Outcome] = field(init=False, repr=False, compare=False)
+    _outcomes: dict[ObjectKey, Outcome] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_outcomes", {o.key: o for o in self.outcomes})

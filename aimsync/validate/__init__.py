@@ -5,8 +5,9 @@ An invalid repository never reaches the later stages: callers check `findings.ha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.api import KIND_MODELS, AIMKind
 from aimsync.api.metadata import SERVER_SET_METADATA
@@ -21,8 +22,7 @@ from aimsync.validate.references import check_references
 from aimsync.validate.rules import document_rules
 
 
-@dataclass
-class ValidationResult:
+class ValidationResult(Struct):
     specs: Specs
     findings: Findings
 

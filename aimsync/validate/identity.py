@@ -6,9 +6,10 @@ The folder only supplies a default namespace: `namespaces/<ns>/...` files may le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
+
+from msgspec import Struct
 
 from aimsync.api.kinds import AIM_API_VERSION, AIM_GROUP, AIMKind
 from aimsync.api.validation import describe_value, suggest
@@ -45,8 +46,7 @@ def _namespace_of_folder(folder: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class IdentifiedDocument:
+class IdentifiedDocument(Struct, frozen=True):
     kind: AIMKind
     name: str
     namespace: str | None

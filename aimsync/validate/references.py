@@ -7,7 +7,7 @@ from the service must fit (reference §3.1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from aimsync.api import AIMClusterProfile, AIMKind, AIMProfile, AIMService
 from aimsync.api.profile import AIMProfileSpecCommon
@@ -48,8 +48,7 @@ def _invalid_profile(invalid: InvalidKeys, namespace: str | None, name: str) -> 
     )
 
 
-@dataclass(frozen=True)
-class Deployable:
+class Deployable(Struct, frozen=True):
     """Deployable profiles by aimId, namespace profiles per namespace: a selector is only
     matched against profiles of its own aimId (the first filter would drop all others)."""
 

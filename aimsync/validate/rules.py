@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aimsync.api.base import QUANTITY_PATTERN
 from aimsync.api.kinds import AIMKind
@@ -29,8 +30,7 @@ GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
 QUANTITY = re.compile(QUANTITY_PATTERN)
 
 
-@dataclass(frozen=True)
-class RuleFinding:
+class RuleFinding(Struct, frozen=True):
     path: FieldPath
     message: str
     rule: str

@@ -21,7 +21,7 @@ from aimsync.core.facts import ClusterFacts
 from aimsync.core.naming import inference_service_name
 from aimsync.core.objects import KIND_STAGE, ObjectKey
 from aimsync.core.results import Cause
-from aimsync.kube.client import KubeClient, RetryPolicy
+from aimsync.kube.client import KubeClient, PreparedRequest, RetryPolicy
 from aimsync.kube.errors import NotFound
 from aimsync.kube.members import read_members
 from aimsync.kube.resources import MANAGED_KINDS, RESOURCES, object_path
@@ -574,7 +574,12 @@ class FakeCluster(KubeClient):
         super().__init__(None, retry=RetryPolicy(attempts=1), sleep=lambda _: None)  # type: ignore[arg-type]
         self.paths: list[str] = []
 
-    def _send(self, method: str, path: str, *args: Any) -> tuple[int, bytes, str | None]:
+    def _prepare(self, method: str, path: str, *args: Any) -> PreparedRequest:
+        return PreparedRequest(path, {}, None)
+
+    def _send(self, method: str, prepared: PreparedRequest, *args: Any
+              ) -> tuple[int, bytes, str | None]:
+        path = prepared.url
         self.paths.append(path)
         if "/keda.sh/" in path:
             return 404, b"404 page not found\n", None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from typing import Any
 
 import pytest
 import urllib3
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aimsync.core.halt import DeadlineExceeded, Interrupted, StopRequest
-from aimsync.kube.client import KubeClient, RetryPolicy
+from aimsync.kube.client import KubeClient, PreparedRequest, RetryPolicy, _decode
 from aimsync.kube.errors import ConnectionFailed, Invalid, NotFound, ServerError
 from aimsync.kube.guard import ApiUnreachable, RequestGuard
 
@@ -21,6 +24,9 @@ class FakeTransport(KubeClient):
         self.slept: list[float] = []
         super().__init__(None, retry=RetryPolicy(attempts=4), sleep=self.slept.append)  # type: ignore[arg-type]
         self.answers = answers
+
+    def _prepare(self, *args: Any) -> PreparedRequest:
+        return PreparedRequest("https://example.invalid/x", {}, None)
 
     def _send(self, *args: Any) -> tuple[int, bytes, str | None]:
         answer = self.answers.pop(0)
@@ -99,7 +105,7 @@ class Recording(FakeTransport):
         self.timeouts: list[tuple[float, float]] = []
 
     def _send(self, *args: Any) -> tuple[int, bytes, str | None]:
-        self.timeouts.append(args[5])
+        self.timeouts.append(args[2])
         return super()._send(*args)
 
 
@@ -175,3 +181,47 @@ def test_an_answer_closes_the_circuit_count() -> None:
     kube.request("GET", "/x")
     with pytest.raises(ConnectionFailed):  # counted from zero again: not open yet
         kube.request("GET", "/x")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+def test_answers_decode_to_the_values_the_json_module_reads(value: object) -> None:
+    raw = json.dumps(value).encode()
+    kube = FakeTransport([(200, raw, None)])
+    assert kube.request_with_status("GET", "/x")[1] == (
+        value if isinstance(value, dict) else {})
+    assert _decode(raw) == json.loads(raw)
+
+
+def test_an_answer_that_is_not_json_is_kept_as_its_first_bytes_of_text() -> None:
+    assert _decode(b"\xff<html>" + b"x" * 300) == ("\ufffd<html>" + "x" * 300)[:256]
+    assert _decode(b"") == {}
+
+
+def test_a_write_is_serialized_before_the_lease_is_checked_and_sent_right_after() -> None:
+    steps: list[str] = []
+
+    class InOrder(FakeTransport):
+        def _prepare(self, *args: Any) -> PreparedRequest:
+            steps.append("serialize")
+            return super()._prepare(*args)
+
+        def _send(self, *args: Any) -> tuple[int, bytes, str | None]:
+            steps.append("send")
+            return super()._send(*args)
+
+    def fence() -> float:
+        steps.append("check the lease")
+        return 5.0
+
+    kube = InOrder([(200, b"{}", None)])
+    kube.guard.fence = fence
+    kube.request("PATCH", "/x", body={"spec": {}})
+    assert steps == ["serialize", "check the lease", "send"]

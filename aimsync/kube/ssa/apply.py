@@ -7,8 +7,9 @@ conflict, reported, and forced only with --force-conflicts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aimsync.core.halt import Halted
 from aimsync.core.objects import DesiredObject, ObjectKey
@@ -23,15 +24,13 @@ from aimsync.plan.conflicts import conflict_owners, describe_conflict, reclaimab
 APPLY_PATCH = "application/apply-patch+yaml"
 
 
-@dataclass(frozen=True)
-class ApplyPolicy:
+class ApplyPolicy(Struct, frozen=True):
     manager: str  # the field manager
     force_conflicts: bool = False  # --force-conflicts: take over fields of any manager
     reclaim_from: tuple[str, ...] = ()  # manager prefixes whose Update edits are drift
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(Struct, frozen=True):
     obj: dict[str, Any]  # what the API server returned
     created: bool  # the API answered 201
     reclaimed: tuple[str, ...] = ()  # managers whose fields were taken back
