@@ -8,9 +8,11 @@ Fencing: a run that cannot prove it still holds the Lease writes nothing more. E
 asks `remaining()` first (the time since the last renewal this run saw succeed, against the
 lease duration less a margin: a run paused longer than that, or cut off from the API server,
 may have been taken over) and may take at most that long; before each write phase `verify()`
-reads the Lease back (holder and resourceVersion as last written). A renewal that finds the
-Lease gone or held by another run marks it lost. Lease writes whose answer was lost are
-recognised on retry by the holder identity, so a run never locks itself out.
+reads the Lease back (holder and resourceVersion as last written). A renewal is a patch
+conditional on the resourceVersion this run last wrote; one that finds the Lease gone or
+written by another run marks it lost, and a lost Lease is never renewed. Lease writes whose
+answer was lost are recognised on retry by the holder identity, so a run never locks itself
+out.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from aimsync.kube.resources import RESOURCES
 
 LEASE = RESOURCES["Lease"]
 DEFAULT_DURATION_SECONDS = 60
+MERGE_PATCH = "application/merge-patch+json"
 
 
 def now() -> dt.datetime:
@@ -126,8 +129,10 @@ class RunLock:
             "leaseTransitions": transitions,
         }
 
-    def _request(self, method: str, path: str, body: object = None) -> dict[str, Any]:
-        return self.kube.request(method, path, body=body, exempt=True)
+    def _request(
+        self, method: str, path: str, body: object = None, content_type: str = "application/json"
+    ) -> dict[str, Any]:
+        return self.kube.request(method, path, body=body, content_type=content_type, exempt=True)
 
     def _held(self, lease: dict[str, Any]) -> None:
         self._lease = lease
@@ -229,11 +234,20 @@ class RunLock:
             raise self._lose("it was written by someone else since this run renewed it")
 
     def renew(self) -> None:
+        """Write a new renewTime into the Lease as this run last wrote it: a merge patch whose
+        resourceVersion is its precondition. Not a PUT: the API server creates Leases on
+        update, so a PUT finding the Lease gone (released by a run that took it over) is a
+        create or, with the uid, a conflict; a patch of it is the 404 that says what happened."""
         assert self._lease is not None
-        lease = dict(self._lease)
-        lease["spec"] = {**lease["spec"], "renewTime": micro_time(now())}
+        if self.lost:
+            raise LockLost(f"lease {self.namespace}/{self.name} lost: {self._lost_reason}")
+        patch = {
+            "metadata": {"resourceVersion": (self._lease.get("metadata") or {}).get(
+                "resourceVersion")},
+            "spec": {"renewTime": micro_time(now())},
+        }
         try:
-            self._held(self._request("PUT", self.path, lease))
+            self._held(self._request("PATCH", self.path, patch, MERGE_PATCH))
         except NotFound:
             raise self._lose("it was deleted (another run took it over and ended)") from None
         except Conflict:

@@ -1,6 +1,7 @@
 """The run's Lease (aimsync.kube.lock): taking it, waiting for it, fencing writes with it, and
 writes whose answer was lost. Over an in-memory Lease store that behaves as the API server
-does for one object (resourceVersion preconditions, 404, 409); the real one is exercised by
+does for one object (resourceVersion preconditions, 404, 409, a PUT that creates a missing Lease
+unless it names a uid); the real one is exercised by tests/integration/test_lease.py and
 tests/integration/test_reliability.py."""
 
 from __future__ import annotations
@@ -51,8 +52,12 @@ class LeaseServer:
         self.lease = stored
         return copy.deepcopy(stored)
 
+    def _version(self) -> str:
+        assert self.lease is not None
+        return str(self.lease["metadata"]["resourceVersion"])
+
     def request(self, method: str, path: str, *, body: Any = None, exempt: bool = False,
-                **_: Any) -> dict[str, Any]:
+                content_type: str = "application/json", **_: Any) -> dict[str, Any]:
         assert exempt, "the run's Lease requests are exempt from the run's guard"
         self.calls.append(method)
         if method == "GET":
@@ -64,11 +69,21 @@ class LeaseServer:
                 raise Conflict(method, path, 409, {})
             answer = self._store(body)
         elif method == "PUT":
+            if self.lease is None:  # Leases are created on update, unless the uid is given
+                if body["metadata"].get("uid"):
+                    raise Conflict(method, path, 409, {})  # "Precondition failed: UID"
+                answer = self._store(body)
+            elif body["metadata"].get("resourceVersion") != self._version():
+                raise Conflict(method, path, 409, {})
+            else:
+                answer = self._store(body)
+        elif method == "PATCH":  # a merge patch: never creates; its version is a precondition
+            assert content_type == "application/merge-patch+json"
             if self.lease is None:
                 raise NotFound(method, path, 404, {})
-            if body["metadata"].get("resourceVersion") != self.lease["metadata"]["resourceVersion"]:
+            if body["metadata"]["resourceVersion"] != self._version():
                 raise Conflict(method, path, 409, {})
-            answer = self._store(body)
+            answer = self._store({**self.lease, "spec": {**self.lease["spec"], **body["spec"]}})
         elif method == "DELETE":
             self.lease = None
             return {}
@@ -194,6 +209,30 @@ def test_a_renewal_that_finds_the_lease_gone_loses_it(server: LeaseServer, clock
         run.renew()
     with pytest.raises(LockLost):
         run.remaining()
+    assert server.lease is None
+
+
+def test_a_renewal_whose_answer_was_lost_is_recognised_as_ours(
+    server: LeaseServer, clock: Clock
+) -> None:
+    run = lock(server, clock)
+    run.acquire()
+    server.lose_answer = "PATCH"
+    run.renew()
+    assert server.calls[-3:] == ["PATCH", "GET", "PATCH"]
+    assert run.remaining() > 0 and not run.lost
+
+
+def test_a_lease_found_lost_is_never_renewed(server: LeaseServer, clock: Clock) -> None:
+    run = lock(server, clock)
+    run.acquire()
+    clock.sleep(60)  # paused past its Lease: the writer finds it lost before the renewer runs
+    with pytest.raises(LockLost):
+        run.remaining()
+    sent = len(server.calls)
+    with pytest.raises(LockLost):
+        run.renew()
+    assert len(server.calls) == sent
 
 
 def test_a_renewal_that_finds_another_holder_loses_it(server: LeaseServer, clock: Clock) -> None:
