@@ -196,6 +196,50 @@ def child_of(pid: int, timeout: float = 10.0) -> int:
     raise AssertionError(f"process {pid} started no child within {timeout}s")
 
 
+# Linux syscall numbers: a thread blocked on a socket (poll, ppoll, select, pselect6,
+# epoll_wait, epoll_pwait, read, recvfrom) and one idle on a lock or an event (futex).
+SOCKET_WAITS = {"x86_64": {0, 7, 23, 45, 232, 270, 271, 281}, "aarch64": {22, 63, 72, 73, 207}}
+IDLE_WAITS = {"x86_64": {202}, "aarch64": {98}}
+
+
+def waiting_for_an_answer(pid: int) -> bool:
+    """Every thread of (stopped) process `pid` is blocked, at least one of them on a socket:
+    none is running, so none is between a Lease check and a send."""
+    machine = os.uname().machine
+    socket_waits, idle = SOCKET_WAITS[machine], IDLE_WAITS[machine]
+    calls = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        first = (task / "syscall").read_text().split()[0]
+        calls.append(int(first) if first.lstrip("-").isdigit() else None)
+    return any(c in socket_waits for c in calls) and all(
+        c in socket_waits or c in idle for c in calls
+    )
+
+
+def frozen_while_waiting(pid: int, timeout: float = 30.0) -> Any:
+    """Like `frozen`, at a moment when process `pid` waits for an answer on a socket (a VM
+    paused while a request is in flight): stopped and continued until a stop lands there.
+    A stop between a Lease check and the send is the limit the README names, not this."""
+
+    class _Frozen:
+        def __enter__(self) -> None:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                os.kill(pid, signal.SIGSTOP)
+                while Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "T":
+                    time.sleep(0.0005)
+                if waiting_for_an_answer(pid):
+                    return
+                os.kill(pid, signal.SIGCONT)
+                time.sleep(0.001)
+            raise AssertionError(f"process {pid} never waited on a socket within {timeout}s")
+
+        def __exit__(self, *exc: object) -> None:
+            os.kill(pid, signal.SIGCONT)
+
+    return _Frozen()
+
+
 def frozen(pid: int) -> Any:
     """A context in which process `pid` is stopped (SIGSTOP), continued after."""
 

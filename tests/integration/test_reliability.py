@@ -32,6 +32,7 @@ from tests.faults import (
     Figures,
     child_of,
     frozen,
+    frozen_while_waiting,
     kubeconfig_through,
     start_aimsync,
     upstream_of,
@@ -262,7 +263,10 @@ def test_a_paused_holder_writes_nothing_after_another_run_took_its_lease_over(
         slow = kubeconfig_through(control_plane.kubeconfig, proxy.port, tmp_path / "slow")
         older = start_aimsync(*sync_args(deployed, slow, "--concurrency", "1"), home=home)
         wait_until(some_isvcs_written(api_client, namespace), 60, "the older run's apply")
-        with frozen(older.process.pid):  # a VM pause, a cgroup freeze, a partition
+        # A VM pause, a cgroup freeze, a partition: while a write is in flight. A pause in the
+        # millisecond between the Lease check and the send is the limit the README names (a
+        # plain SIGSTOP landed there in three fresh-machine runs).
+        with frozen_while_waiting(older.process.pid):
             time.sleep(LEASE_SECONDS + 1.5)
             code, _, _, err = run_to_end(control_plane.kubeconfig, newer, home)
             assert code == 0, err  # the newer revision took the expired Lease over
