@@ -197,41 +197,48 @@ def child_of(pid: int, timeout: float = 10.0) -> int:
 
 
 # Linux syscall numbers: a thread blocked on a socket (poll, ppoll, select, pselect6,
-# epoll_wait, epoll_pwait, read, recvfrom) and one idle on a lock or an event (futex).
+# epoll_wait, epoll_pwait, read, recvfrom), and one blocked otherwise: on a lock or an event
+# (futex), or in a wait a stop interrupted and the kernel restarts (restart_syscall).
 SOCKET_WAITS = {"x86_64": {0, 7, 23, 45, 232, 270, 271, 281}, "aarch64": {22, 63, 72, 73, 207}}
-IDLE_WAITS = {"x86_64": {202}, "aarch64": {98}}
+OTHER_WAITS = {"x86_64": {202, 219}, "aarch64": {98, 128}}
 
 
 def waiting_for_an_answer(pid: int) -> bool:
-    """Every thread of (stopped) process `pid` is blocked, at least one of them on a socket:
-    none is running, so none is between a Lease check and a send."""
+    """Every thread of process `pid` is blocked, at least one of them on a socket: none is
+    running, so none is between a Lease check and a send."""
     machine = os.uname().machine
-    socket_waits, idle = SOCKET_WAITS[machine], IDLE_WAITS[machine]
+    socket_waits, other_waits = SOCKET_WAITS[machine], OTHER_WAITS[machine]
     calls = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        first = (task / "syscall").read_text().split()[0]
-        calls.append(int(first) if first.lstrip("-").isdigit() else None)
+        first = (task / "syscall").read_text().split()[0]  # "running", or -1 outside one
+        calls.append(int(first) if first.isdigit() else None)
     return any(c in socket_waits for c in calls) and all(
-        c in socket_waits or c in idle for c in calls
+        c in socket_waits or c in other_waits for c in calls
     )
 
 
 def frozen_while_waiting(pid: int, timeout: float = 30.0) -> Any:
     """Like `frozen`, at a moment when process `pid` waits for an answer on a socket (a VM
-    paused while a request is in flight): stopped and continued until a stop lands there.
-    A stop between a Lease check and the send is the limit the README names, not this."""
+    paused while a request is in flight): watched until it waits, then stopped, and
+    continued to be watched again if it moved on before the stop took hold. A stop between
+    a Lease check and the send is the limit the README names, not this."""
+
+    def stopped() -> bool:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] == "T"
 
     class _Frozen:
         def __enter__(self) -> None:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
+                if not waiting_for_an_answer(pid):
+                    time.sleep(0.0002)
+                    continue
                 os.kill(pid, signal.SIGSTOP)
-                while Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "T":
-                    time.sleep(0.0005)
+                while not stopped():
+                    time.sleep(0.0002)
                 if waiting_for_an_answer(pid):
                     return
                 os.kill(pid, signal.SIGCONT)
-                time.sleep(0.001)
             raise AssertionError(f"process {pid} never waited on a socket within {timeout}s")
 
         def __exit__(self, *exc: object) -> None:

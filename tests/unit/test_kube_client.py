@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aimsync.core.halt import DeadlineExceeded, Interrupted, StopRequest
-from aimsync.kube.client import KubeClient, PreparedRequest, RetryPolicy, _decode
+from aimsync.kube.client import KubeClient, PreparedRequest, RetryPolicy, _decode, _encode
 from aimsync.kube.errors import ConnectionFailed, Invalid, NotFound, ServerError
 from aimsync.kube.guard import ApiUnreachable, RequestGuard
 
@@ -198,6 +198,15 @@ def test_answers_decode_to_the_values_the_json_module_reads(value: object) -> No
     assert kube.request_with_status("GET", "/x")[1] == (
         value if isinstance(value, dict) else {})
     assert _decode(raw) == json.loads(raw)
+
+
+@given(JSON_VALUES)
+def test_request_bodies_encode_to_json_the_json_module_reads_back_as_they_were(
+    value: object,
+) -> None:
+    encoded = _encode(value)
+    assert (encoded is None) == (value is None)
+    assert encoded is None or json.loads(encoded) == value
 
 
 def test_an_answer_that_is_not_json_is_kept_as_its_first_bytes_of_text() -> None:
