@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/sync.py [--services N] [--profiles N] [--noop-repeat K]
                                  [--kubeconfig FILE --kubectl FILE] [--profile DIR]
+                                 [--python VENV/bin/python]
 
 Default 1,000 services and 300 cluster profiles (about 3,100 derived objects). Without
 --kubeconfig a fresh kube-apiserver + etcd is started with `tests.cluster.local_cluster()`
@@ -40,7 +41,10 @@ on their own (`python -c "import aimsync.cli, aimsync.cli.sync, ..., kubernetes.
 added for the "with Python start-up" ratios; the no-op is also run as a whole process
 (`python -m aimsync sync REPO ... -o json`, after each in-process no-op), and that figure is
 the no-op's "as a CLI run" ratio (with aimsync's bytecode compiled first, as an installed
-aimsync has it). What the kubectl
+aimsync has it). `--python` names the interpreter of the whole-process runs and of the
+start-up measurement, e.g. that of a virtual environment where this checkout was installed
+with `pip install .`, as the container image has it; that one runs its installed aimsync (the
+in-process runs are always the checkout's). What the kubectl
 time includes: the whole `kubectl apply --server-side -f FILE -v=6` process (its discovery
 cache in a fresh temporary directory, so the cold run discovers the API from scratch), but
 not the rendering of the manifests it applies (measured separately as "render"). kubectl's
@@ -378,12 +382,18 @@ SYNC_IMPORTS = (
 )
 
 
-def python_startup() -> float:
+def process_directory(python: str) -> Path:
+    """Where a process of `python` starts: the checkout's root runs the checkout, anywhere
+    else an installed aimsync."""
+    return ROOT if python == sys.executable else Path("/")
+
+
+def python_startup(python: str) -> float:
     """Wall time of a Python process that imports what `aimsync sync` imports (best of 3)."""
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", SYNC_IMPORTS], check=True)
+        subprocess.run([python, "-c", SYNC_IMPORTS], check=True, cwd=process_directory(python))
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -400,16 +410,19 @@ def compile_bytecode() -> None:
     compileall.compile_dir(str(Path(aimsync.__file__).parent), quiet=1)
 
 
-def run_aimsync_process(name: str, repo: Path, kubeconfig: Path, concurrency: int) -> Measurement:
+def run_aimsync_process(
+    name: str, repo: Path, kubeconfig: Path, concurrency: int, python: str
+) -> Measurement:
     """`aimsync sync REPO` as a whole process, as a person or a CronJob runs it: Python
     start-up, imports and the run (the request counts from its `-o json`)."""
     command = [
-        sys.executable, "-m", "aimsync", "sync", str(repo), "--cluster-facts", str(FACTS),
+        python, "-m", "aimsync", "sync", str(repo), "--cluster-facts", str(FACTS),
         "--kubeconfig", str(kubeconfig), "--concurrency", str(concurrency), "-o", "json",
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          cwd=process_directory(python))
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -455,7 +468,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     objects, render_seconds = render_for_kubectl(repo_k, facts, manifests)
     say(f"rendered {objects} objects for kubectl in {render_seconds:.2f} s")
     compile_bytecode()
-    startup = python_startup()
+    startup = python_startup(args.python)
     results = Results()
     profile_dir: Path | None = args.profile
     if profile_dir is not None:
@@ -477,7 +490,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     def aimsync_process(name: str) -> Measurement:
         say(f"aimsync {name} as a process ...")
         before = process_cpu(server_pid)
-        measured = run_aimsync_process(name, repo_a, kubeconfig, args.concurrency)
+        measured = run_aimsync_process(name, repo_a, kubeconfig, args.concurrency, args.python)
         measured.server_cpu = cpu_since(before)
         say(f"aimsync {name} as a process: {measured.wall:.2f} s, "
             f"{measured.requests['total']} requests")
@@ -600,6 +613,8 @@ def summarize(
         },
         "kubectl": {run: m.as_dict() for run, m in k.items()},
         "pythonStartupSeconds": round(startup, 3),
+        "processPython": args.python,
+        "processRunsCheckout": args.python == sys.executable,
         "renderSeconds": round(render_seconds, 3),
         "ratios": ratios,
         "ratiosWithPythonStartup": ratios_cli,
@@ -676,6 +691,9 @@ def main() -> None:
                         help="with --kubeconfig: do not delete the benchmark namespaces")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="cProfile every aimsync run into DIR (inflates aimsync's times)")
+    parser.add_argument("--python", default=sys.executable, metavar="PATH",
+                        help="interpreter of the whole-process runs (default: this one, on "
+                        "the checkout); another one runs the aimsync installed there")
     args = parser.parse_args()
     if args.services < 1 or args.profiles < 1 or args.noop_repeat < 1:
         parser.error("--services, --profiles and --noop-repeat must be at least 1")
