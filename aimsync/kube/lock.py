@@ -205,11 +205,14 @@ class RunLock:
         return LockLost(f"lease {self.namespace}/{self.name} lost: {reason}; the run writes "
                         "nothing more")
 
+    def _raise_if_lost(self) -> None:
+        if self.lost:
+            raise LockLost(f"lease {self.namespace}/{self.name} lost: {self._lost_reason}")
+
     def remaining(self) -> float:
         """Seconds a write may take while this run can be sure it holds the Lease; raises
         LockLost when it cannot."""
-        if self.lost:
-            raise LockLost(f"lease {self.namespace}/{self.name} lost: {self._lost_reason}")
+        self._raise_if_lost()
         since = self.clock() - self._renewed_at
         left = self.duration - since - self.margin
         if left <= 0:
@@ -239,8 +242,7 @@ class RunLock:
         update, so a PUT finding the Lease gone (released by a run that took it over) is a
         create or, with the uid, a conflict; a patch of it is the 404 that says what happened."""
         assert self._lease is not None
-        if self.lost:
-            raise LockLost(f"lease {self.namespace}/{self.name} lost: {self._lost_reason}")
+        self._raise_if_lost()
         patch = {
             "metadata": {"resourceVersion": (self._lease.get("metadata") or {}).get(
                 "resourceVersion")},
