@@ -3,6 +3,7 @@ documents field by field (what a change of a spec changed)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -143,6 +144,15 @@ def field_changes(before: object, after: object) -> list[FieldChange]:
     `env` lists compared by name), sorted by where it is."""
     if before == after:
         return []
+    changes = _deepdiff_changes(before, after)
+    # deepdiff's result tree links every level to its parent: about 100 KB of cyclic garbage
+    # a call, which a one-shot process (no automatic collection, aimsync.cli) frees here.
+    if not gc.isenabled():
+        gc.collect(0)
+    return sorted(changes, key=lambda c: (c.path, c.action.value))
+
+
+def _deepdiff_changes(before: object, after: object) -> list[FieldChange]:
     # Imported here: deepdiff (and what it loads) costs every command its start-up, and only
     # a diff of two repositories needs it.
     from deepdiff import DeepDiff
@@ -165,4 +175,4 @@ def field_changes(before: object, after: object) -> list[FieldChange]:
                 out.append(FieldChange(
                     new[0], new[1], FieldAction.CHANGED, _at(before, old[1]), _at(after, new[1])
                 ))
-    return sorted(out, key=lambda c: (c.path, c.action.value))
+    return out

@@ -5,24 +5,33 @@ from __future__ import annotations
 import gc
 import os
 
-from aimsync.cli import RUN_GC_THRESHOLDS, one_shot_process
+from aimsync.cli import one_shot_process
 
 
-def test_what_survived_a_young_collection_is_not_examined_again_during_a_run() -> None:
+def test_the_cyclic_collector_does_not_scan_what_a_run_keeps() -> None:
     with one_shot_process():
-        older_before = gc.get_stats()[1]["collections"]
-        young = RUN_GC_THRESHOLDS[0]
-        kept = [[] for _ in range(young * 25)]  # 25 young collections of survivors
-        older_after = gc.get_stats()[1]["collections"]
+        before = [generation["collections"] for generation in gc.get_stats()]
+        kept = [[] for _ in range(200_000)]  # many young collections' worth at any threshold
+        after = [generation["collections"] for generation in gc.get_stats()]
         del kept
-    assert older_after == older_before
+    assert after == before
 
 
 def test_the_interpreter_is_left_as_it_was_found() -> None:
-    thresholds = gc.get_threshold()
     plugins = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    assert gc.isenabled()
     with one_shot_process():
-        assert gc.get_threshold() == RUN_GC_THRESHOLDS
-    assert gc.get_threshold() == thresholds
-    assert gc.get_freeze_count() == 0
+        assert not gc.isenabled()
+        assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == (plugins or "__all__")
+    assert gc.isenabled()
     assert os.environ.get("PYDANTIC_DISABLE_PLUGINS") == plugins
+
+
+def test_a_collector_switched_off_before_stays_off() -> None:
+    gc.disable()
+    try:
+        with one_shot_process():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
