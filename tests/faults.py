@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,34 +218,33 @@ def waiting_for_an_answer(pid: int) -> bool:
     )
 
 
-def frozen_while_waiting(pid: int, timeout: float = 30.0) -> Any:
+@contextlib.contextmanager
+def frozen_while_waiting(pid: int, timeout: float = 30.0) -> Iterator[None]:
     """Like `frozen`, at a moment when process `pid` waits for an answer on a socket (a VM
     paused while a request is in flight): watched until it waits, then stopped, and
     continued to be watched again if it moved on before the stop took hold. A stop between
     a Lease check and the send is the limit the README names, not this."""
+    deadline = time.monotonic() + timeout
 
     def stopped() -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] == "T"
 
-    class _Frozen:
-        def __enter__(self) -> None:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if not waiting_for_an_answer(pid):
-                    time.sleep(0.0002)
-                    continue
-                os.kill(pid, signal.SIGSTOP)
-                while not stopped():
-                    time.sleep(0.0002)
-                if waiting_for_an_answer(pid):
-                    return
-                os.kill(pid, signal.SIGCONT)
+    while True:
+        if time.monotonic() > deadline:
             raise AssertionError(f"process {pid} never waited on a socket within {timeout}s")
-
-        def __exit__(self, *exc: object) -> None:
-            os.kill(pid, signal.SIGCONT)
-
-    return _Frozen()
+        if not waiting_for_an_answer(pid):
+            time.sleep(0.0002)
+            continue
+        os.kill(pid, signal.SIGSTOP)
+        while not stopped() and time.monotonic() < deadline:
+            time.sleep(0.0002)
+        if stopped() and waiting_for_an_answer(pid):
+            break
+        os.kill(pid, signal.SIGCONT)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def frozen(pid: int) -> Any:

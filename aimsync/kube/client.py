@@ -206,10 +206,11 @@ class KubeClient:
         delay = self.retry.first_delay
         unanswered = 0
         in_doubt = False  # a write attempt was sent and no answer came back
+        encoded = _encode(body)  # once for every attempt
         for attempt in range(1, self.retry.attempts + 1):
-            # Serialized before the guard is asked: a run paused between the Lease check and
+            # Prepared before the guard is asked: a run paused between the Lease check and
             # the send writes late, so as little as possible happens between the two.
-            prepared = self._prepare(method, path, query_params, body, content_type, accept)
+            prepared = self._prepare(method, path, query_params, encoded, content_type, accept)
             try:
                 connect, read = self.guard.before(write, exempt)
             except Halted as exc:
@@ -261,11 +262,11 @@ class KubeClient:
         method: str,
         path: str,
         query: list[tuple[str, str]],
-        body: object,
+        body: bytes | None,
         content_type: str,
         accept: str,
     ) -> PreparedRequest:
-        """The URL, headers (credentials included) and encoded body of one attempt."""
+        """The URL and headers (credentials, refreshed if they expire) of one attempt."""
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -276,7 +277,7 @@ class KubeClient:
             header_params=headers,
             auth_settings=["BearerToken"],
         )
-        return PreparedRequest(url, header_params, _encode(body))
+        return PreparedRequest(url, header_params, body)
 
     def _send(
         self, method: str, prepared: PreparedRequest, timeout: tuple[float, float]
