@@ -3,13 +3,16 @@ return an exit code; errors are mapped to exit codes once, here."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import importlib
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
+from typing import NoReturn
 
 import click
 from msgspec import Struct
@@ -226,6 +229,50 @@ def one_shot_process() -> Iterator[None]:
             del os.environ["PYDANTIC_DISABLE_PLUGINS"]
 
 
-def main() -> None:
+def exit_without_teardown(code: object) -> NoReturn:
+    """Ends a one-shot process as `sys.exit(code)` would, without freeing what it holds.
+
+    An interpreter that exits frees every object and module one by one: 0.13-0.2 s of a
+    2.2 s no-op sync at 1,000 services, for memory the kernel takes back at once. As mypy's
+    `hard_exit`: the output is flushed and the exit handlers run, then the process ends.
+    While another (non-daemon) thread still runs, the process exits the usual way, which
+    waits for it."""
+    status = _exit_status(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left before the last of the output: as in a command
+        _discard_unwritten_output()
+    except OSError as exc:
+        _discard_unwritten_output()
+        print(f"aimsync: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        status = status or ExitCode.FAILURE
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if others:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()  # what an exit handler printed
+        sys.stderr.flush()
+    os._exit(status)
+
+
+def _exit_status(code: object) -> int:
+    """The status `sys.exit(code)` exits with (a message is printed, then 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def main() -> NoReturn:
     with one_shot_process():
-        cli(prog_name="aimsync")
+        try:
+            cli(prog_name="aimsync")
+        except SystemExit as stop:  # click's standalone mode always ends so
+            code: object = stop.code
+        else:
+            code = 0
+    exit_without_teardown(code)
