@@ -77,6 +77,14 @@ def test_a_process_waits_for_a_thread_that_still_runs() -> None:
     assert "thread done" in done.stdout
 
 
+def test_a_profiler_still_writes_its_report_when_a_process_ends(tmp_path: Path) -> None:
+    report = tmp_path / "run.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(report), "-m", "aimsync",
+                           "--help"], cwd=ROOT, capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0
+    assert report.stat().st_size > 0
+
+
 _UNFLUSHED_THEN_EXIT = ("import sys; from aimsync.cli import exit_without_teardown; "
                         "sys.stdout.write('unflushed'); exit_without_teardown(3)")
 # Output to a pipe stays in the buffer until it is flushed (unless Python is told otherwise).
