@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aimsync.core.halt import DeadlineExceeded, Interrupted, StopRequest
-from aimsync.kube.client import KubeClient, PreparedRequest, RetryPolicy, _decode, _encode
+from aimsync.kube.client import (
+    KubeClient,
+    PreparedRequest,
+    RetryPolicy,
+    ThrottledRefresh,
+    _decode,
+    _encode,
+)
 from aimsync.kube.errors import ConnectionFailed, Invalid, NotFound, ServerError
 from aimsync.kube.guard import ApiUnreachable, RequestGuard
 
@@ -234,3 +243,50 @@ def test_a_write_is_serialized_before_the_lease_is_checked_and_sent_right_after(
     kube.guard.fence = fence
     kube.request("PATCH", "/x", body={"spec": {}})
     assert steps == ["serialize", "check the lease", "send"]
+
+
+def test_credentials_are_refreshed_at_most_once_a_second() -> None:
+    now = [100.0]
+    refreshed: list[float] = []
+    refresh = ThrottledRefresh(lambda configuration: refreshed.append(now[0]),
+                               clock=lambda: now[0])
+    for _ in range(12):  # 12 requests, a quarter of a second apart
+        refresh(None)
+        now[0] += 0.25
+    assert refreshed == [100.0, 101.0, 102.0]
+
+
+EXEC_PLUGIN = """\
+import datetime, json, pathlib, sys
+runs = pathlib.Path(sys.argv[1])
+runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1)
+print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1",
+                  "kind": "ExecCredential",
+                  "status": {"token": f"token-{len(runs.read_text())}",
+                             "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}}))
+"""
+
+
+def test_a_short_lived_exec_token_does_not_run_its_plugin_for_every_request(
+    tmp_path: Path,
+) -> None:
+    # The token expires within the loader's five-minute margin: the loader alone would run
+    # the plugin again before every request.
+    plugin, runs = tmp_path / "plugin.py", tmp_path / "runs"
+    plugin.write_text(EXEC_PLUGIN)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+        "users": [{"name": "u", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": sys.executable, "args": [str(plugin), str(runs)],
+            "interactiveMode": "Never"}}}],
+    }))
+    kube = KubeClient.connect(kubeconfig)
+    headers = [kube._prepare("GET", "/api/v1/namespaces", [], None, "", "application/json")
+               .headers["authorization"] for _ in range(20)]
+    assert len(runs.read_text()) <= 3  # the load, and a refresh at most once a second
+    assert headers[-1] == f"Bearer token-{len(runs.read_text())}"
