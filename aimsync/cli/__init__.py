@@ -239,7 +239,8 @@ def exit_without_teardown(code: object) -> NoReturn:
     waits for it; so it does under a profiler or tracer, which reports after the exit."""
     status = _exit_status(code)
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None and not sys.stdout.closed:
+            sys.stdout.flush()
     except BrokenPipeError:  # the reader left before the last of the output: as in a command
         _discard_unwritten_output()
     except OSError as exc:
