@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
+from aimsync.kube.client import KubeClient
 from tests.cluster import (
     BuildError,
     ClusterAccess,
@@ -71,6 +72,16 @@ def unprivileged_api_client(control_plane: ClusterAccess) -> Iterator[client.Api
     """An ``ApiClient`` for an authenticated identity without any RBAC grants."""
     with new_api_client(control_plane.unprivileged_kubeconfig) as api:
         yield api
+
+
+@pytest.fixture
+def kube(control_plane: ClusterAccess) -> Iterator[KubeClient]:
+    """aimsync's own client of the cluster under test, as a run connects it."""
+    connected = KubeClient.connect(control_plane.kubeconfig)
+    try:
+        yield connected
+    finally:
+        connected.close()
 
 
 def _namespace_name(test_name: str) -> str:

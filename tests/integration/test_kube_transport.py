@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,18 +9,8 @@ import pytest
 from aimsync.kube.client import KubeClient
 from aimsync.kube.read import list_objects
 from aimsync.kube.resources import RESOURCES
-from tests.cluster import ClusterAccess
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def kube(control_plane: ClusterAccess) -> Iterator[KubeClient]:
-    connected = KubeClient.connect(control_plane.kubeconfig)
-    try:
-        yield connected
-    finally:
-        connected.close()
 
 
 def test_a_large_list_arrives_compressed_and_reads_as_sent(

@@ -4,25 +4,13 @@ newer run took its Lease over and released it must not bring the Lease back and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from aimsync.kube.client import KubeClient
 from aimsync.kube.errors import Conflict, NotFound
 from aimsync.kube.lock import LEASE, LockLost, RunLock
-from tests.cluster import ClusterAccess
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def kube(control_plane: ClusterAccess) -> Iterator[KubeClient]:
-    connected = KubeClient.connect(control_plane.kubeconfig)
-    try:
-        yield connected
-    finally:
-        connected.close()
 
 
 def held(kube: KubeClient, namespace: str, identity: str) -> RunLock:
