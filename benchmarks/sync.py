@@ -15,7 +15,10 @@ server share the machine's cores, so on a small machine "cold" is bound by their
 
 * cold      - every object created in empty namespaces;
 * no-op     - the same repository again (median of --noop-repeat runs);
-* 10% changed - `replicas` changed in every tenth service file, then the run again.
+* 10% changed - `replicas` changed in every tenth service file, then the run again;
+* status in Git (aimsync only) - the repository made a Git repository, a first
+  `--commit-status` run (every status file written and committed), then no-ops with and
+  without `--commit-status`, alternating (the issue's "within 2x of the plain no-op").
 
 Both tools work on the same generated repository, in separate namespaces of the same cluster
 so that they do not interfere: aimsync syncs `team-0..9` (lock and inventory in
@@ -300,17 +303,31 @@ class Quiet:
         pass
 
 
+def init_git(repo: Path) -> None:
+    """The repository as a Git repository of one commit (an identity of its own: none of the
+    machine's is needed)."""
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=benchmark", "-c", "user.email=benchmark@localhost",
+                        "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "benchmark repository")
+
+
 def run_aimsync(
-    name: str, repo: Path, kubeconfig: Path, concurrency: int, profile_dir: Path | None
+    name: str, repo: Path, kubeconfig: Path, concurrency: int, profile_dir: Path | None,
+    commit_status: bool = False,
 ) -> tuple[Measurement, SyncReport]:
-    """`aimsync sync REPO --cluster-facts FACTS`: the same pipeline entry the command calls
-    (load, validate, facts, connect, lock, read, resolve, render, plan, apply, unlock), in
-    the same one-shot process setting."""
+    """`aimsync sync REPO --cluster-facts FACTS [--commit-status]`: the same pipeline entry
+    the command calls (load, validate, facts, connect, lock, read, resolve, render, plan,
+    apply, unlock; then observe and commit), in the same one-shot process setting."""
     profiler = cProfile.Profile() if profile_dir is not None else None
     def connect(pool: int) -> KubeClient:
         return KubeClient.connect(kubeconfig, pool_size=pool)
 
-    request = SyncRequest(repo, facts_file=FACTS, concurrency=concurrency)
+    request = SyncRequest(repo, facts_file=FACTS, concurrency=concurrency,
+                          commit_status=commit_status)
     cpu_start, start = time.process_time(), time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -326,12 +343,20 @@ def run_aimsync(
     if report.failures:
         raise SystemExit(f"aimsync {name}: {len(report.failures)} failures, e.g. "
                          f"{[str(f) for f in report.failures[:3]]}")
+    published = run.published
+    if commit_status and (published is None or not published.ok):
+        raise SystemExit(f"aimsync {name}: status not committed: {published}")
     changes = report.changes
     ops = (f"{changes.count(Action.CREATE)} create, {changes.count(Action.UPDATE)} update, "
            f"{changes.count(Action.UNCHANGED)} unchanged")
+    extra: dict[str, Any] = {"waiting": len(report.waiting)}
+    if published is not None:
+        extra["statusFilesChanged"] = len(published.changed_files)
+        extra["statusCommitted"] = published.commit is not None
+        ops += (f"; status: {len(published.changed_files)} files changed, "
+                f"{'committed' if published.commit else 'no commit'}")
     measurement = Measurement(
-        "aimsync", name, end - start, cpu, dict(run.requests), report.object_writes, ops,
-        {"waiting": len(report.waiting)},
+        "aimsync", name, end - start, cpu, dict(run.requests), report.object_writes, ops, extra,
     )
     return measurement, report
 
@@ -478,10 +503,11 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         after = process_cpu(server_pid)
         return None if before is None or after is None else after - before
 
-    def aimsync(name: str) -> tuple[Measurement, SyncReport]:
+    def aimsync(name: str, commit_status: bool = False) -> tuple[Measurement, SyncReport]:
         say(f"aimsync {name} ...")
         before = process_cpu(server_pid)
-        measured, report = run_aimsync(name, repo_a, kubeconfig, args.concurrency, profile_dir)
+        measured, report = run_aimsync(name, repo_a, kubeconfig, args.concurrency, profile_dir,
+                                       commit_status)
         measured.server_cpu = cpu_since(before)
         say(f"aimsync {name}: {measured.wall:.2f} s, {measured.requests['total']} requests, "
             f"{measured.objects} objects written ({measured.note})")
@@ -544,6 +570,19 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 say(f"changed replicas in {changed} services")
                 results.aimsync["changed10"] = aimsync("changed10")[0]
                 results.kubectl["changed10"] = kubectl_run("changed10")
+                # Status in Git (issue 16 item 4): the repository becomes a Git repository;
+                # the first --commit-status run writes every status file, the next ones
+                # change none. Against plain no-ops of the same repository (its status/
+                # read for sticky bindings), alternating.
+                init_git(repo_a)
+                results.aimsync["status-first"] = aimsync("status-first", True)[0]
+                plain: list[Measurement] = []
+                committed: list[Measurement] = []
+                for i in range(args.noop_repeat):
+                    plain.append(aimsync(f"noop-with-status-{i + 1}")[0])
+                    committed.append(aimsync(f"noop-commit-status-{i + 1}", True)[0])
+                results.aimsync["noop-with-status"] = median_run(plain)
+                results.aimsync["noop-commit-status"] = median_run(committed)
             finally:
                 if server_pid is None and not args.keep:
                     for namespace in [*ns_a, *ns_k, SYSTEM_NAMESPACE]:
@@ -610,7 +649,16 @@ def summarize(
             "noop": a["noop"].as_dict(),
             "noopProcess": process.as_dict(),
             "changed10": a["changed10"].as_dict(),
+            "statusFirst": results.aimsync["status-first"].as_dict(),
+            "noopWithStatus": results.aimsync["noop-with-status"].as_dict(),
+            "noopCommitStatus": results.aimsync["noop-commit-status"].as_dict(),
         },
+        # The issue's item 4: a no-op --commit-status within 2x of the plain no-op.
+        "commitStatusOverPlainNoop": round(
+            results.aimsync["noop-commit-status"].wall / results.aimsync["noop-with-status"].wall,
+            2),
+        "commitStatusOverFirstNoop": round(
+            results.aimsync["noop-commit-status"].wall / a["noop"].wall, 2),
         "kubectl": {run: m.as_dict() for run, m in k.items()},
         "pythonStartupSeconds": round(startup, 3),
         "processPython": args.python,
@@ -650,6 +698,9 @@ def print_table(
     row("no-op (median)", results.kubectl["noop"])
     row("10% changed", results.aimsync["changed10"])
     row("10% changed", results.kubectl["changed10"])
+    row("status, first", results.aimsync["status-first"])
+    row("no-op, status/", results.aimsync["noop-with-status"])
+    row("no-op, commit", results.aimsync["noop-commit-status"])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print()
     for r in rows:
@@ -670,6 +721,10 @@ def print_table(
         started = "as a whole process" if run == "noop" else "with Python start-up"
         print(f"kubectl / aimsync, {label}: {ratios[run]:.2f}x in process, "
               f"{ratios_cli[run]:.2f}x {started}{verdict}")
+    plain, committed = results.aimsync["noop-with-status"], results.aimsync["noop-commit-status"]
+    print(f"no-op with --commit-status / plain no-op of the same repository: "
+          f"{committed.wall / plain.wall:.2f}x (target <= 2x: "
+          f"{'met' if committed.wall <= 2 * plain.wall else 'NOT met'})")
     print()
 
 
