@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from aimsync.load.yaml_reader import Position, YamlLimits, read_yaml_documents, read_yaml_values
+from typing import Any
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aimsync.load.yaml_reader import (
+    Position,
+    YamlLimits,
+    read_pyyaml_output,
+    read_yaml_documents,
+    read_yaml_values,
+)
+from aimsync.report.fast_yaml import block_yaml
 
 
 def test_positions_are_recorded_for_keys_and_list_items() -> None:
@@ -132,3 +145,40 @@ def test_without_positions_they_are_found_when_asked_and_a_released_value_is_rea
     assert [d.value for d in fast] == [d.value for d in full]
     assert [d.positions for d in fast] == [d.positions for d in full]
     assert fast[1].position_of(("d", 0)) == (Position(6, 5), ("d", 0))
+
+
+# -- files PyYAML wrote (status/) ----------------------------------------------------------
+
+_TRICKY = "0123456789oxbeE.+-_:~ =yesnoTrueFALSNul"
+_STATUS_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+    st.text(alphabet=_TRICKY, max_size=8), st.text(max_size=12),
+)
+_STATUS_VALUES = st.recursive(
+    _STATUS_SCALARS,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(alphabet=_TRICKY, min_size=1, max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(st.lists(st.dictionaries(st.text(min_size=1, max_size=8), _STATUS_VALUES, min_size=1,
+                                max_size=4), min_size=1, max_size=3))
+def test_a_file_pyyaml_wrote_reads_as_pyyamls_loader_reads_it_or_is_left_to_it(documents: list[Any]) -> None:
+    text = "".join(f"---\n{block_yaml(document)}" for document in documents)
+    loaded = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
+    read = read_pyyaml_output(text)
+    assert read is None or read == loaded  # None: the caller reads it with PyYAML's loader
+
+
+def test_strings_pyyaml_leaves_plain_stay_strings_though_yaml_1_2_reads_numbers() -> None:
+    strings = {"octal": "0o17", "exponent": "1e3", "signed-fraction": "-.5"}
+    text = block_yaml(strings)
+    assert "0o17" in text and "'0o17'" not in text  # written plain
+    assert read_pyyaml_output(text) == [strings]
+
+
+def test_what_only_pyyamls_loader_reads_the_same_is_left_to_it() -> None:
+    assert read_pyyaml_output("a: &x 1\nb: *x\n") is None
+    assert read_pyyaml_output("a: !!str 1\n") is None
+    assert read_pyyaml_output("a: 1\na: 2\n") is None
