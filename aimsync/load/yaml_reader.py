@@ -694,7 +694,8 @@ def read_pyyaml_output(text: str, limits: YamlLimits | None = None) -> list[obje
     """The non-empty documents of a file PyYAML wrote, as PyYAML's safe loader reads them,
     several times faster; None when the text holds what only that loader reads the same
     (anchors, aliases, tags, merge or duplicate keys, a collection as a key, a document past
-    the limits, a YAML error). Keys are the strings written (PyYAML writes no other)."""
+    the limits, a YAML error). A key is the string written, as every key of aimsync's files
+    is (PyYAML's loader would read a plain `1:` as a number)."""
     try:
         return [value for _, _, value, _ in _values(
             text, limits or YamlLimits(), plain=_yaml11_plain_value)]
