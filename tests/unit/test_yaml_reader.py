@@ -164,7 +164,9 @@ _STATUS_VALUES = st.recursive(
 
 @given(st.lists(st.dictionaries(st.text(min_size=1, max_size=8), _STATUS_VALUES, min_size=1,
                                 max_size=4), min_size=1, max_size=3))
-def test_a_file_pyyaml_wrote_reads_as_pyyamls_loader_reads_it_or_is_left_to_it(documents: list[Any]) -> None:
+def test_a_file_pyyaml_wrote_reads_as_pyyamls_loader_reads_it_or_is_left_to_it(
+    documents: list[Any],
+) -> None:
     text = "".join(f"---\n{block_yaml(document)}" for document in documents)
     loaded = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
     read = read_pyyaml_output(text)
